@@ -1,0 +1,3 @@
+"""Attention models and recommender systems as scikit-learn estimators."""
+
+__version__ = "0.1.0.dev0"

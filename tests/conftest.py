@@ -1,0 +1,41 @@
+"""Shared fixtures.
+
+Real data lives in ``../shared/data`` beside the repository root (never in the repo).
+Tests that need it use the ``shared_data_home`` / ``movielens`` fixtures, which skip
+cleanly where the folder is absent.
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SHARED_DATA = Path(
+    os.environ.get(
+        "SKLEARN_ATTNREC_SHARED_DATA",
+        Path(__file__).resolve().parents[1].parent / "shared" / "data",
+    )
+)
+
+
+@pytest.fixture(scope="session")
+def shared_data_home():
+    """Folder holding ``ml-100k/`` and ``shakespeare_char/``; skips if absent."""
+    if not (SHARED_DATA / "ml-100k" / "u.data").is_file():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def movielens(shared_data_home):
+    """MovieLens 100K as a Bunch, read from the shared folder (no network)."""
+    from sklearn_attnrec.datasets import fetch_movielens
+
+    return fetch_movielens(data_home=shared_data_home, download_if_missing=False)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    """Keep tests that forget a random_state reproducible."""
+    np.random.seed(0)
