@@ -1,3 +1,50 @@
-"""Attention models and recommender systems as scikit-learn estimators."""
+"""Attention models and recommender systems as scikit-learn estimators.
+
+The most used names are importable from the top level::
+
+    from sklearn_attnrec import BaselineRegressor, PerUserKFold, make_ranking_scorer
+
+Subpackages: :mod:`~sklearn_attnrec.datasets`, :mod:`~sklearn_attnrec.metrics`,
+:mod:`~sklearn_attnrec.model_selection`, :mod:`~sklearn_attnrec.baselines`,
+:mod:`~sklearn_attnrec.utils`.
+"""
 
 __version__ = "0.1.0.dev0"
+
+from .base import RecommenderMixin
+from .baselines import BaselineRegressor, PopularityRecommender
+from .datasets import fetch_movielens, make_interactions, make_sequences
+from .metrics import (
+    average_precision_at_k,
+    hit_rate_at_k,
+    make_ranking_scorer,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+    reciprocal_rank,
+)
+from .model_selection import (
+    LeaveLastOut,
+    PerUserKFold,
+    train_test_split_interactions,
+)
+
+__all__ = [
+    "__version__",
+    "RecommenderMixin",
+    "BaselineRegressor",
+    "PopularityRecommender",
+    "fetch_movielens",
+    "make_interactions",
+    "make_sequences",
+    "average_precision_at_k",
+    "hit_rate_at_k",
+    "make_ranking_scorer",
+    "ndcg_at_k",
+    "precision_at_k",
+    "recall_at_k",
+    "reciprocal_rank",
+    "LeaveLastOut",
+    "PerUserKFold",
+    "train_test_split_interactions",
+]

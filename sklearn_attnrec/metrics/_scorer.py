@@ -1,0 +1,200 @@
+"""Ranking scorers for GridSearchCV / cross_validate on interaction data."""
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._interactions import interaction_columns, mask_seen
+from ..utils._vocabulary import UNKNOWN, encode_ids
+from ._ranking import _ranking_metric_from_gains, _topk_indices
+
+_METRIC_NAMES = {
+    "precision": "precision",
+    "recall": "recall",
+    "ndcg": "ndcg",
+    "hit_rate": "hit_rate",
+    "hit": "hit_rate",
+    "average_precision": "average_precision",
+    "map": "average_precision",
+    "reciprocal_rank": "reciprocal_rank",
+    "mrr": "reciprocal_rank",
+}
+
+# Scores held at once while ranking (users per block * n_items).
+_SCORES_PER_BLOCK = 2**21
+
+
+def make_ranking_scorer(metric="ndcg", k=10, threshold=None, *, exclude_seen=True):
+    """Make a scorer that ranks every known item for each test user.
+
+    Use it as ``scoring=`` in :class:`~sklearn.model_selection.GridSearchCV` or
+    :func:`~sklearn.model_selection.cross_validate` with interaction data. On a test
+    fold ``(X, y)`` the scorer:
+
+    1. groups the rows of ``X`` by user; each user's relevant items are the test
+       items with ``y >= threshold`` (all test items when ``threshold`` or ``y``
+       is None);
+    2. scores every item the fitted model knows for that user, leaving out the
+       items the user had in training (``exclude_seen``);
+    3. computes the metric on the top ``k`` and averages over users. Users with
+       no relevant test item are skipped; relevant items unknown to the model
+       count as relevant but can never be retrieved.
+
+    Parameters
+    ----------
+    metric : {"ndcg", "precision", "recall", "hit_rate", "average_precision", \
+"reciprocal_rank"}, default="ndcg"
+        The ranking metric (aliases: "hit", "map", "mrr"), as defined in
+        :mod:`sklearn_attnrec.metrics`. Relevance is binary.
+    k : int, default=10
+        Cut-off of the ranked list.
+    threshold : float, default=None
+        Minimum rating of a relevant test item; None counts every test row.
+    exclude_seen : bool, default=True
+        Do not rank the items a user interacted with in training.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None) -> float``, higher is better.
+
+    Notes
+    -----
+    A recommender of this package is scored through its ranking scores directly.
+    Another fitted estimator, such as a :class:`~sklearn.pipeline.Pipeline` that
+    contains a recommender, is scored through ``estimator.predict`` on every
+    ``[user, item]`` pair of the item vocabulary of the first recommender step
+    found; its ``X`` must then hold exactly the two id columns.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import cross_validate
+    >>> from sklearn_attnrec import BaselineRegressor, PerUserKFold
+    >>> from sklearn_attnrec.datasets import make_interactions
+    >>> from sklearn_attnrec.metrics import make_ranking_scorer
+    >>> X, y = make_interactions(n_users=50, n_items=30, random_state=0)
+    >>> scoring = {"ndcg@10": make_ranking_scorer("ndcg", k=10),
+    ...            "recall@5": make_ranking_scorer("recall", k=5)}
+    >>> result = cross_validate(BaselineRegressor(), X, y, scoring=scoring,
+    ...                         cv=PerUserKFold(3, random_state=0))
+    >>> sorted(key for key in result if key.startswith("test_"))
+    ['test_ndcg@10', 'test_recall@5']
+    """
+    if metric not in _METRIC_NAMES:
+        raise ValueError(
+            f"metric must be one of {sorted(_METRIC_NAMES)}; got {metric!r}"
+        )
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    return _RankingScorer(_METRIC_NAMES[metric], int(k), threshold, exclude_seen)
+
+
+def _find_recommender(estimator):
+    """The estimator itself if it ranks items, else the first recommender step."""
+    if hasattr(estimator, "_score_items"):
+        return estimator, True
+    for _, step in getattr(estimator, "steps", []):
+        if hasattr(step, "_score_items"):
+            return step, False
+    raise TypeError(
+        f"{type(estimator).__name__} is not a recommender and holds none: a "
+        "ranking scorer needs a fitted recommender of sklearn_attnrec (or a "
+        "Pipeline with one)"
+    )
+
+
+class _RankingScorer:
+    """Callable ``(estimator, X, y=None) -> float``; see make_ranking_scorer."""
+
+    def __init__(self, metric, k, threshold, exclude_seen):
+        self.metric = metric
+        self.k = k
+        self.threshold = threshold
+        self.exclude_seen = exclude_seen
+
+    def __repr__(self):
+        return (
+            f"make_ranking_scorer(metric={self.metric!r}, k={self.k}, "
+            f"threshold={self.threshold!r}, exclude_seen={self.exclude_seen})"
+        )
+
+    def __call__(self, estimator, X, y=None, sample_weight=None):
+        recommender, direct = _find_recommender(estimator)
+        check_is_fitted(recommender)
+        users, items = interaction_columns(X)
+        if y is not None and self.threshold is not None:
+            relevant = np.asarray(y, dtype=np.float64).ravel() >= self.threshold
+            users, items = users[relevant], items[relevant]
+        if len(users) == 0:
+            return self._undefined()
+
+        # One row per distinct relevant (user, item) pair.
+        test_users, user_row = np.unique(users, return_inverse=True)
+        test_items, item_code = np.unique(items, return_inverse=True)
+        pair = np.unique(user_row.ravel() * len(test_items) + item_code.ravel())
+        user_row, item_code = np.divmod(pair, len(test_items))
+        # Every relevant item counts, even one the model cannot rank.
+        n_relevant = np.bincount(user_row, minlength=len(test_users))
+        item_col = encode_ids(test_items, recommender.item_ids_)[item_code]
+        rankable = item_col != UNKNOWN
+        n_items = len(recommender.item_ids_)
+        relevance = sp.csr_matrix(
+            (np.ones(rankable.sum()), (user_row[rankable], item_col[rankable])),
+            shape=(len(test_users), n_items),
+        )
+
+        user_index = encode_ids(test_users, recommender.user_ids_)
+        values = np.empty(len(test_users))
+        step = max(1, min(1024, _SCORES_PER_BLOCK // max(n_items, 1)))
+        for start in range(0, len(test_users), step):
+            block = slice(start, start + step)
+            if direct:
+                scores = recommender._ranking_scores(
+                    user_index[block], self.exclude_seen
+                )
+            else:
+                scores = _scores_by_predict(estimator, recommender, X, test_users[block])
+                if self.exclude_seen:
+                    mask_seen(scores, user_index[block], recommender.user_items_)
+            top = _topk_indices(scores, self.k)
+            top_gains = np.take_along_axis(relevance[block].toarray(), top, axis=1)
+            # Fewer candidates than k: the missing ranks are misses.
+            top_gains = np.pad(top_gains, ((0, 0), (0, self.k - top.shape[1])))
+            n_rel = n_relevant[block]
+            ideal = (np.arange(self.k)[None, :] < n_rel[:, None]).astype(np.float64)
+            values[block] = _ranking_metric_from_gains(
+                self.metric, top_gains, ideal, n_rel
+            )
+        return float(values.mean())
+
+    @staticmethod
+    def _undefined():
+        warnings.warn(
+            "no test user has a relevant item; the ranking score is undefined",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
+        return float("nan")
+
+
+def _scores_by_predict(estimator, recommender, X, users):
+    """Scores of all known items through ``estimator.predict`` (e.g. Pipelines)."""
+    n_items = len(recommender.item_ids_)
+    pair_users = np.repeat(users, n_items)
+    pair_items = np.tile(recommender.item_ids_, len(users))
+    if hasattr(X, "iloc"):
+        import pandas as pd
+
+        pairs = pd.DataFrame({X.columns[0]: pair_users, X.columns[1]: pair_items})
+    elif pair_users.dtype.kind in "iuf" and pair_items.dtype.kind in "iuf":
+        pairs = np.column_stack([pair_users, pair_items])
+    else:
+        # Keep each id's own type: stacking int with str would turn ints to str.
+        pairs = np.empty((len(pair_users), 2), dtype=object)
+        pairs[:, 0], pairs[:, 1] = pair_users, pair_items
+    scores = np.asarray(estimator.predict(pairs), dtype=np.float64)
+    return scores.reshape(len(users), n_items)

@@ -1,0 +1,106 @@
+"""Reading interaction data: ``X`` of shape (n, >=2) holding ``[user, item, ...]``."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._vocabulary import UNKNOWN
+
+
+def interaction_columns(X):
+    """Return the user and item id columns of interaction data.
+
+    The first column holds user ids and the second item ids, by position, for numpy
+    arrays, lists of rows and pandas DataFrames alike.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_columns >= 2)
+        Interactions.
+
+    Returns
+    -------
+    users, items : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> users, items = interaction_columns([[1, "a"], [2, "b"]])
+    >>> users.tolist(), items.tolist()
+    (['1', '2'], ['a', 'b'])
+    """
+    if hasattr(X, "iloc"):
+        if X.shape[1] < 2:
+            raise ValueError(
+                f"X needs at least 2 columns [user, item]; got {X.shape[1]}"
+            )
+        return X.iloc[:, 0].to_numpy(), X.iloc[:, 1].to_numpy()
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(
+            f"X needs shape (n_samples, >=2) holding [user, item]; got {X.shape}"
+        )
+    return X[:, 0], X[:, 1]
+
+
+def interaction_matrix(user_index, item_index, values, shape):
+    """CSR matrix of shape ``(n_users, n_items)``; duplicate pairs are averaged.
+
+    Parameters
+    ----------
+    user_index, item_index : ndarray of shape (n,)
+        Encoded (contiguous) user and item indices.
+    values : ndarray of shape (n,)
+        Ratings or weights.
+    shape : tuple of int
+        ``(n_users, n_items)``.
+
+    Returns
+    -------
+    csr_matrix
+        Rows are users, columns items; explicit zeros are kept so that an observed
+        rating of 0 still marks the pair as seen.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = interaction_matrix(np.array([0, 0, 1]), np.array([1, 1, 0]),
+    ...                        np.array([2.0, 4.0, 5.0]), (2, 2))
+    >>> m.toarray().tolist()
+    [[0.0, 3.0], [5.0, 0.0]]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    totals = sp.csr_matrix((values, (user_index, item_index)), shape=shape)
+    counts = sp.csr_matrix(
+        (np.ones_like(values), (user_index, item_index)), shape=shape
+    )
+    # Same sparsity pattern after summing duplicates, so the data arrays align.
+    totals.sum_duplicates()
+    counts.sum_duplicates()
+    totals.data /= counts.data
+    return totals
+
+
+def mask_seen(scores, user_index, user_items):
+    """Set ``scores`` of the items each user saw in training to ``-inf``, in place.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_users, n_items)
+        Ranking scores, one row per entry of ``user_index``.
+    user_index : ndarray of shape (n_users,)
+        Encoded users; ``-1`` (unknown user) has seen nothing.
+    user_items : csr_matrix of shape (n_known_users, n_items)
+        Training interactions, rows are users.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> scores = np.zeros((2, 3))
+    >>> mask_seen(scores, np.array([0, -1]), sp.csr_matrix([[0, 1, 0]]))
+    >>> scores
+    array([[  0., -inf,   0.],
+           [  0.,   0.,   0.]])
+    """
+    known = np.flatnonzero(user_index != UNKNOWN)
+    seen = user_items[user_index[known]]
+    rows = np.repeat(known, np.diff(seen.indptr))
+    scores[rows, seen.indices] = -np.inf

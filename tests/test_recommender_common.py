@@ -1,0 +1,201 @@
+"""Conformance tests written once and run over every recommender of the package.
+
+Recommenders are discovered automatically (subclasses of ``RecommenderMixin``), so
+a new model is held to the same contract without editing this file.
+"""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from sklearn_attnrec.base import RecommenderMixin
+from sklearn_attnrec.datasets import make_interactions
+from sklearn_attnrec.utils import all_estimators
+
+from .test_common import CHECK_PARAMS
+
+RECOMMENDERS = [
+    cls(**CHECK_PARAMS.get(name, {}))
+    for name, cls in all_estimators()
+    if issubclass(cls, RecommenderMixin)
+]
+ids = [type(est).__name__ for est in RECOMMENDERS]
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_interactions(n_users=40, n_items=25, density=0.2, random_state=0)
+    return X, y
+
+
+def _fit(estimator, X, y):
+    return clone(estimator).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_recommend_shapes_order_and_seen_items(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    users = model.user_ids_[:7]
+    items, scores = model.recommend(users, n=5)
+    assert items.shape == scores.shape == (7, 5)
+    assert np.all(np.diff(scores, axis=1) <= 0), "lists must be sorted best first"
+    seen = {(u, i) for u, i in X[:, :2].tolist()}
+    for user, row in zip(users, items):
+        assert not any((user, item) in seen for item in row.tolist())
+    # Without exclusion, every item is eligible.
+    all_items, _ = model.recommend(users, n=len(model.item_ids_), exclude_seen=False)
+    assert all(sorted(row) == sorted(model.item_ids_.tolist()) for row in all_items)
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_recommend_batch_equals_one_by_one(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    users = model.user_ids_[::3]
+    batch_items, batch_scores = model.recommend(users, n=4)
+    for row, user in enumerate(users):
+        items, scores = model.recommend([user], n=4)
+        np.testing.assert_array_equal(items[0], batch_items[row])
+        np.testing.assert_allclose(scores[0], batch_scores[row])
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_recommend_more_than_available(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    user = model.user_ids_[0]
+    n_seen = model.user_items_[0].nnz
+    items, scores = model.recommend([user], n=1000)
+    assert items.shape == (1, len(model.item_ids_))
+    assert np.isfinite(scores[0, : len(model.item_ids_) - n_seen]).all()
+    assert np.isneginf(scores[0, len(model.item_ids_) - n_seen :]).all()
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_recommend_candidate_items(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    candidates = model.item_ids_[[1, 3, 5, 7]]
+    items, _ = model.recommend(model.user_ids_[:3], n=10, exclude_seen=False,
+                               items=np.append(candidates, 999))
+    assert items.shape == (3, 4)
+    assert set(items.ravel().tolist()) <= set(candidates.tolist())
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_unknown_ids_fallback_and_error(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    unknown = [[10_000, X[0, 1]], [X[0, 0], 10_000], [10_000, 10_001]]
+    predictions = model.predict(unknown)
+    assert predictions.shape == (3,) and np.isfinite(predictions).all()
+    items, scores = model.recommend([10_000], n=3)
+    assert items.shape == (1, 3) and np.isfinite(scores).all()
+
+    strict = _fit(clone(estimator).set_params(handle_unknown="error"), X, y)
+    with pytest.raises(ValueError, match="unknown user id.*10000"):
+        strict.predict(unknown[:1])
+    with pytest.raises(ValueError, match="unknown item id.*10000"):
+        strict.predict(unknown[1:2])
+    with pytest.raises(ValueError, match="unknown user"):
+        strict.recommend([10_000])
+    with pytest.raises(ValueError, match="handle_unknown"):
+        clone(estimator).set_params(handle_unknown="ignore").fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_string_ids_and_dataframe_give_the_same_model(estimator, data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    reference = _fit(estimator, X, y).predict(X)
+    X_str = np.column_stack([np.char.add("u", X[:, 0].astype(str)),
+                             np.char.add("i", X[:, 1].astype(str))])
+    np.testing.assert_allclose(_fit(estimator, X_str, y).predict(X_str), reference)
+    frame = pd.DataFrame({"user": X_str[:, 0], "item": X[:, 1]})
+    model = _fit(estimator, frame, y)
+    np.testing.assert_allclose(model.predict(frame), reference)
+    assert list(model.feature_names_in_) == ["user", "item"]
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_pickle_and_joblib_round_trip(estimator, data, tmp_path):
+    X, y = data
+    model = _fit(estimator, X, y)
+    expected = model.predict(X)
+    expected_items, _ = model.recommend(model.user_ids_[:5], n=5)
+    for loaded in (
+        pickle.loads(pickle.dumps(model)),
+        joblib.load(joblib.dump(model, tmp_path / "model.joblib")[0]),
+    ):
+        np.testing.assert_array_equal(loaded.predict(X), expected)
+        np.testing.assert_array_equal(
+            loaded.recommend(model.user_ids_[:5], n=5)[0], expected_items
+        )
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_refit_starts_afresh(estimator, data):
+    X, y = data
+    X2, y2 = make_interactions(n_users=30, n_items=20, random_state=1)
+    model = _fit(estimator, X, y).fit(X2, y2)
+    np.testing.assert_allclose(model.predict(X2), _fit(estimator, X2, y2).predict(X2))
+    assert len(model.user_ids_) == len(np.unique(X2[:, 0]))
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_duplicate_pairs_are_averaged_in_user_items(estimator):
+    X = np.array([[0, 0], [0, 0], [0, 1], [1, 1]])
+    y = np.array([2.0, 4.0, 5.0, 1.0])
+    model = _fit(estimator, X, y)
+    assert model.user_items_.toarray().tolist() == [[3.0, 5.0], [0.0, 1.0]]
+
+
+BAD_INPUTS = [
+    ("nan rating", [[0, 1], [1, 2]], [np.nan, 3.0], "y contains NaN"),
+    ("inf rating", [[0, 1], [1, 2]], [np.inf, 3.0], "y contains infinity"),
+    ("nan id", [[0, np.nan], [1, 2]], [4.0, 3.0], "NaN"),
+    ("one column", [[0], [1]], [4.0, 3.0], r"1 feature\(s\)"),
+    ("1-D X", [0, 1], [4.0, 3.0], "2D array"),
+    ("empty X", np.empty((0, 2)), [], "0 sample"),
+    ("mismatched lengths", [[0, 1], [1, 2]], [4.0], "inconsistent numbers"),
+    ("mixed id types", np.array([[0, "a"], ["b", 1]], dtype=object), [4.0, 3.0],
+     "mix types"),
+]
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+@pytest.mark.parametrize("case, X, y, message", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_raises_a_clear_error(estimator, case, X, y, message):
+    with pytest.raises(ValueError, match=message):
+        clone(estimator).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_use_before_fit_raises_not_fitted(estimator):
+    with pytest.raises(NotFittedError):
+        clone(estimator).predict([[0, 1]])
+    with pytest.raises(NotFittedError):
+        clone(estimator).recommend([0])
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_predict_checks_the_number_of_columns(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        model.predict(np.column_stack([X, X[:, 0]]))
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_recommend_rejects_bad_arguments(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        model.recommend([X[0, 0]], n=0)
+    with pytest.raises(ValueError, match="users must be 1-D"):
+        model.recommend([[X[0, 0]]])
