@@ -20,6 +20,7 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .metrics._ranking import _topk_indices
 from .utils._interactions import interaction_matrix, mask_seen
 from .utils._vocabulary import UNKNOWN, encode_ids, fit_vocabulary
 
@@ -29,21 +30,12 @@ _HANDLE_UNKNOWN = ("fallback", "error")
 _USER_BLOCK = 1024
 
 
-def _topk(scores, n):
-    """Column indices of the ``n`` largest scores per row, best first.
-
-    Ties are broken by the lower column index, so results are deterministic.
-    """
-    n = min(n, scores.shape[1])
-    if n < scores.shape[1]:
-        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-        # Sort the candidates by (score desc, index asc); the partition may cut
-        # through a tie, so candidates on the boundary are resolved by index.
-        part.sort(axis=1)
-    else:
-        part = np.broadcast_to(np.arange(scores.shape[1]), scores.shape).copy()
-    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1)
+def _keep_id_types(X):
+    """Lists of rows become object arrays, so that ``[[1, "a"]]`` keeps user id 1
+    an int (``np.asarray`` would turn it into the string "1")."""
+    if isinstance(X, (list, tuple)):
+        return np.asarray(X, dtype=object)
+    return X
 
 
 class RecommenderMixin:
@@ -82,6 +74,7 @@ class RecommenderMixin:
                 f"handle_unknown must be one of {_HANDLE_UNKNOWN}; "
                 f"got {self.handle_unknown!r}"
             )
+        X = _keep_id_types(X)
         if y is None and not y_required:
             X = self._validate_X(X, reset=True)
             y = np.ones(X.shape[0])
@@ -104,7 +97,15 @@ class RecommenderMixin:
         return user_index, item_index, y
 
     def _validate_X(self, X, *, reset):
-        return validate_data(self, X, reset=reset, dtype=None, ensure_min_features=2)
+        # After fit, the n_features_in_ check (>= 2 at fit) gives the clearer
+        # message for a wrong number of columns.
+        return validate_data(
+            self,
+            _keep_id_types(X),
+            reset=reset,
+            dtype=None,
+            ensure_min_features=2 if reset else 1,
+        )
 
     # -- encoding --------------------------------------------------------------
 
@@ -193,7 +194,7 @@ class RecommenderMixin:
             scores = self._ranking_scores(block, exclude_seen)
             if candidates is not None:
                 scores = scores[:, candidates]
-            top = _topk(scores, n_out)
+            top = _topk_indices(scores, n_out)
             out_scores[start : start + len(block)] = np.take_along_axis(
                 scores, top, axis=1
             )

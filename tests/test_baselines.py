@@ -48,7 +48,9 @@ def test_worked_example_by_hand():
     # for a model with 2 user + 2 item biases (3 ratings), and no clipping needed.
     X = np.array([[1, "a"], [1, "b"], [2, "a"]], dtype=object)
     y = np.array([5.0, 3.0, 4.0])
-    model = BaselineRegressor(alpha_user=0, alpha_item=0, max_iter=5000, tol=1e-13)
+    model = BaselineRegressor(
+        alpha_user=0, alpha_item=0, max_iter=5000, tol=1e-13, clip=False
+    )
     np.testing.assert_allclose(model.fit(X, y).predict(X), y, atol=1e-6)
     # The unseen pair (2, b): b is 2 below a for u1, u2 is 1 below u1 on a -> 2.
     assert model.predict(np.array([[2, "b"]], dtype=object))[0] == pytest.approx(
@@ -57,12 +59,15 @@ def test_worked_example_by_hand():
 
 
 def test_damping_pulls_rare_items_towards_the_mean():
-    X = np.array([[u, 0] for u in range(20)] + [[0, 1]])
-    y = np.r_[np.full(20, 5.0), 5.0]
-    model = BaselineRegressor(alpha_user=0, alpha_item=5).fit(X, y)
-    # Item 0 rated by 20 users gets most of its deviation, item 1 (1 rating)
-    # is shrunk: damping divides by (alpha + count).
-    assert model.item_bias_[0] > model.item_bias_[1] >= 0
+    # 20 users rate item 0 with 5 and item 2 with 1; user 0 also rates item 1
+    # with 5. Items 0 and 1 deviate equally from the mean, but item 1 has one
+    # rating: damping divides its deviation by (alpha + 1) instead of (alpha + 20).
+    X = np.array([[u, 0] for u in range(20)] + [[u, 2] for u in range(20)] + [[0, 1]])
+    y = np.r_[np.full(20, 5.0), np.full(20, 1.0), 5.0]
+    model = BaselineRegressor(alpha_user=1e9, alpha_item=5).fit(X, y)
+    deviation = 5.0 - y.mean()
+    assert model.item_bias_[0] == pytest.approx(20 * deviation / 25, rel=1e-6)
+    assert model.item_bias_[1] == pytest.approx(deviation / 6, rel=1e-6)
 
 
 def test_recovers_planted_biases():
@@ -76,13 +81,16 @@ def test_recovers_planted_biases():
 
 
 def test_clip_limits_predictions_to_training_range():
-    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [2, 2]])
-    y = np.array([5.0, 5.0, 5.0, 5.0, 1.0])
-    clipped = BaselineRegressor(alpha_user=0, alpha_item=0).fit(X, y)
-    raw = BaselineRegressor(alpha_user=0, alpha_item=0, clip=False).fit(X, y)
-    pairs = [[0, 0], [2, 0], [0, 2]]
-    assert (clipped.predict(pairs) <= 5).all() and (clipped.predict(pairs) >= 1).all()
-    assert raw.predict(pairs).max() > 5 or raw.predict(pairs).min() < 1
+    # u0 rates i0=5, i1=4; u1 rates i1=5. An exact fit predicts (u1, i0) = 6:
+    # u1 is 1 above u0 on i1, and i0 is 1 above i1 for u0.
+    X = np.array([[0, 0], [0, 1], [1, 1]])
+    y = np.array([5.0, 4.0, 5.0])
+    params = dict(alpha_user=0, alpha_item=0, max_iter=5000, tol=1e-13)
+    raw = BaselineRegressor(clip=False, **params).fit(X, y)
+    assert raw.predict([[1, 0]])[0] == pytest.approx(6.0, abs=1e-6)
+    clipped = BaselineRegressor(**params).fit(X, y)
+    assert clipped.predict([[1, 0]])[0] == 5.0
+    assert clipped.rating_range_ == (4.0, 5.0)
 
 
 def test_transform_returns_the_biases_and_feeds_a_pipeline():
@@ -118,9 +126,9 @@ def test_baseline_rmse_on_movielens_fold(movielens):
     X, y = movielens.data, movielens.target
     model = BaselineRegressor().fit(X[train], y[train])
     rmse = np.sqrt(np.mean((model.predict(X[test]) - y[test]) ** 2))
-    # Full 5-fold figures are printed by benchmarks/bench_baselines.py; one fold
-    # of the default model must already beat Surprise's BaselineOnly (0.9457).
-    assert rmse < 0.945
+    # Full 5-fold figures are printed by benchmarks/bench_baselines.py. On this
+    # fold (u1) the defaults measured 0.9534, Surprise's BaselineOnly 0.9599.
+    assert rmse < 0.955
 
 
 def test_popularity_counts_distinct_users_and_ranks_by_them():
@@ -139,6 +147,6 @@ def test_popularity_counts_distinct_users_and_ranks_by_them():
 
 def test_popularity_score_is_ndcg_of_held_out_rows():
     X, y = make_interactions(n_users=50, n_items=40, density=0.2, random_state=0)
-    model = PopularityRecommender().fit(X[:400])
-    score = model.score(X[400:])
+    model = PopularityRecommender().fit(X[:300])
+    score = model.score(X[300:])
     assert 0.0 < score <= 1.0

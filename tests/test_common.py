@@ -10,27 +10,15 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_attnrec.base import RecommenderMixin
 from sklearn_attnrec.utils import all_estimators
+from sklearn_attnrec.utils._testing import estimator_instances
 
-# Parameters that keep slow estimators fast under the checks (torch models: tiny
-# sizes, few epochs). Estimators not listed are checked with their defaults.
-CHECK_PARAMS = {}
-
-# Expected failures shared by every recommender.
-RECOMMENDER_EXPECTED_FAILURES = {
-    "check_dtype_object": (
-        "the check puts a dict into X and expects fit to succeed because the "
-        "estimator accepts strings; recommenders accept any *hashable* id, and a "
-        "dict is not one, so fit raises a TypeError naming the problem"
-    ),
-}
+# Expected failures shared by every recommender (none at present). Failures are
+# strict: an entry whose check starts passing fails the suite, so stale entries
+# are removed rather than kept as blanket excuses.
+RECOMMENDER_EXPECTED_FAILURES = {}
 
 # Expected failures of one estimator, by class name.
 EXPECTED_FAILURES = {}
-
-
-def _instances():
-    for name, cls in all_estimators():
-        yield cls(**CHECK_PARAMS.get(name, {}))
 
 
 def _expected_failed_checks(estimator):
@@ -47,7 +35,9 @@ def test_estimators_are_discovered():
 
 
 @parametrize_with_checks(
-    list(_instances()), expected_failed_checks=_expected_failed_checks
+    estimator_instances(),
+    expected_failed_checks=_expected_failed_checks,
+    xfail_strict=True,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

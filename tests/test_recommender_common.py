@@ -14,15 +14,9 @@ from sklearn.exceptions import NotFittedError
 
 from sklearn_attnrec.base import RecommenderMixin
 from sklearn_attnrec.datasets import make_interactions
-from sklearn_attnrec.utils import all_estimators
+from sklearn_attnrec.utils._testing import estimator_instances
 
-from .test_common import CHECK_PARAMS
-
-RECOMMENDERS = [
-    cls(**CHECK_PARAMS.get(name, {}))
-    for name, cls in all_estimators()
-    if issubclass(cls, RecommenderMixin)
-]
+RECOMMENDERS = estimator_instances(RecommenderMixin)
 ids = [type(est).__name__ for est in RECOMMENDERS]
 
 

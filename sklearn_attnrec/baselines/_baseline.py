@@ -89,9 +89,9 @@ class BaselineRegressor(RecommenderMixin, RegressorMixin, TransformerMixin, Base
     >>> y = [5, 3, 4, 2]
     >>> model = BaselineRegressor().fit(X, y)
     >>> model.predict([[2, "b"]]).round(2)
-    array([2.87])
+    array([3.13])
     >>> model.recommend([3], n=1)
-    (array([['a']], dtype=object), array([[3.69...]]))
+    (array([['a']], dtype=object), array([[3.68...]]))
     """
 
     def __init__(

@@ -125,6 +125,9 @@ class _RankingScorer:
     def __call__(self, estimator, X, y=None, sample_weight=None):
         recommender, direct = _find_recommender(estimator)
         check_is_fitted(recommender)
+        if direct:
+            # Same checks as predict: column count against fit, NaN ids, ...
+            X = recommender._validate_X(X, reset=False)
         users, items = interaction_columns(X)
         if y is not None and self.threshold is not None:
             relevant = np.asarray(y, dtype=np.float64).ravel() >= self.threshold

@@ -6,6 +6,31 @@ import scipy.sparse as sp
 from ._vocabulary import UNKNOWN
 
 
+def as_interaction_array(X):
+    """``X`` as a 2-D ndarray of shape (n_samples, >=2), ids keeping their types.
+
+    Lists become object arrays: ``np.asarray([[1, "a"]])`` would silently turn the
+    user id 1 into the string "1". Sparse matrices are densified.
+
+    Examples
+    --------
+    >>> as_interaction_array([[1, "a"], [2, "b"]])[:, 0].tolist()
+    [1, 2]
+    """
+    if sp.issparse(X):
+        X = X.toarray()
+    elif hasattr(X, "iloc"):
+        X = X.to_numpy()
+    elif not isinstance(X, np.ndarray):
+        X = np.asarray(X, dtype=object)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(
+            "X must have shape (n_samples, >=2) with user ids in the first column "
+            f"and item ids in the second; got shape {X.shape}"
+        )
+    return X
+
+
 def interaction_columns(X):
     """Return the user and item id columns of interaction data.
 
@@ -25,19 +50,12 @@ def interaction_columns(X):
     --------
     >>> users, items = interaction_columns([[1, "a"], [2, "b"]])
     >>> users.tolist(), items.tolist()
-    (['1', '2'], ['a', 'b'])
+    ([1, 2], ['a', 'b'])
     """
-    if hasattr(X, "iloc"):
-        if X.shape[1] < 2:
-            raise ValueError(
-                f"X needs at least 2 columns [user, item]; got {X.shape[1]}"
-            )
+    if hasattr(X, "iloc") and X.ndim == 2 and X.shape[1] >= 2:
+        # Column by column keeps each column's dtype (no common object array).
         return X.iloc[:, 0].to_numpy(), X.iloc[:, 1].to_numpy()
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] < 2:
-        raise ValueError(
-            f"X needs shape (n_samples, >=2) holding [user, item]; got {X.shape}"
-        )
+    X = as_interaction_array(X)
     return X[:, 0], X[:, 1]
 
 

@@ -1,0 +1,22 @@
+"""Instances of every public estimator for the package's own conformance tests."""
+
+from ._discovery import all_estimators
+
+# Parameters that keep slow estimators fast under the checks (torch models: tiny
+# sizes, few epochs). Estimators not listed are built with their defaults.
+FAST_PARAMS = {}
+
+
+def estimator_instances(base=None):
+    """One instance of every public estimator (a subclass of ``base`` if given).
+
+    Returns
+    -------
+    instances : list of estimators
+        Built with :data:`FAST_PARAMS` where listed, defaults otherwise.
+    """
+    return [
+        cls(**FAST_PARAMS.get(name, {}))
+        for name, cls in all_estimators()
+        if base is None or issubclass(cls, base)
+    ]

@@ -1,0 +1,186 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from sklearn_attnrec import (
+    BaselineRegressor,
+    PerUserKFold,
+    PopularityRecommender,
+    make_ranking_scorer,
+    ndcg_at_k,
+    precision_at_k,
+    recall_at_k,
+)
+from sklearn_attnrec.base import RecommenderMixin
+from sklearn_attnrec.datasets import make_interactions
+
+
+class FixedScores(RecommenderMixin, BaseEstimator):
+    """Test double: every user gets the same item scores, given at fit time."""
+
+    def __init__(self, scores=None, handle_unknown="fallback"):
+        self.scores = scores
+        self.handle_unknown = handle_unknown
+
+    def fit(self, X, y=None):
+        self._fit_interactions(X, y, y_required=False)
+        return self
+
+    def _score_items(self, users):
+        return np.tile(np.asarray(self.scores, float), (len(users), 1))
+
+    def _predict_pairs(self, users, items):
+        return np.asarray(self.scores, float)[items]
+
+
+# Training: user 0 saw item 0, user 1 saw item 4, user 2 saw items 1, 2 and 3.
+# Every user is scored with the same item scores: items 0..4 score 5, 4, 3, 2, 1.
+TRAIN = np.array([[0, 0], [1, 4], [2, 1], [2, 2], [2, 3]])
+SCORES = [5.0, 4.0, 3.0, 2.0, 1.0]
+
+
+def test_scorer_by_hand():
+    model = FixedScores(SCORES).fit(TRAIN)
+    # Test: user 0 likes items 2 (rating 5) and 4 (rating 2); user 1 likes item 1.
+    X_test = np.array([[0, 2], [0, 4], [1, 1]])
+    y_test = np.array([5.0, 2.0, 4.0])
+    # user 0 ranking (item 0 excluded): 1, 2, 3, 4 -> relevant at ranks 2 and 4.
+    # user 1 ranking (item 4 excluded): 0, 1, 2, 3 -> relevant at rank 2.
+    p2 = make_ranking_scorer("precision", k=2)(model, X_test, y_test)
+    assert p2 == pytest.approx((1 / 2 + 1 / 2) / 2)
+    r2 = make_ranking_scorer("recall", k=2)(model, X_test, y_test)
+    assert r2 == pytest.approx((1 / 2 + 1) / 2)
+    ndcg = make_ranking_scorer("ndcg", k=4)(model, X_test, y_test)
+    user0 = (1 / np.log2(3) + 1 / np.log2(5)) / (1 + 1 / np.log2(3))
+    user1 = (1 / np.log2(3)) / 1
+    assert ndcg == pytest.approx((user0 + user1) / 2)
+    mrr = make_ranking_scorer("mrr", k=4)(model, X_test, y_test)
+    assert mrr == pytest.approx(0.5)
+    # threshold=4 drops (0, 4): user 0 keeps item 2 only, at rank 2.
+    r1 = make_ranking_scorer("recall", k=1, threshold=4)(model, X_test, y_test)
+    assert r1 == pytest.approx(0.0)
+    hit2 = make_ranking_scorer("hit_rate", k=2, threshold=4)(model, X_test, y_test)
+    assert hit2 == pytest.approx(1.0)
+
+
+def test_scorer_equals_metric_functions_on_the_same_matrices():
+    X, y = make_interactions(n_users=30, n_items=20, density=0.3, random_state=3)
+    X_train, X_test = X[:120], X[120:]
+    model = BaselineRegressor().fit(X_train, y[:120])
+    users = np.unique(X_test[:, 0])
+    scores = model._ranking_scores(np.searchsorted(model.user_ids_, users))
+    known = np.isin(X_test[:, 1], model.item_ids_) & np.isin(X_test[:, 0], users)
+    relevance = np.zeros_like(scores)
+    relevance[
+        np.searchsorted(users, X_test[known, 0]),
+        np.searchsorted(model.item_ids_, X_test[known, 1]),
+    ] = 1
+    scores[np.isneginf(scores)] = -1e9  # metric functions reject inf
+    all_known = np.isin(X_test[:, 1], model.item_ids_).all()
+    assert all_known, "construct the test so every test item is known"
+    for metric, function in [
+        ("ndcg", ndcg_at_k),
+        ("precision", precision_at_k),
+        ("recall", recall_at_k),
+    ]:
+        expected = function(relevance, scores, k=5)
+        assert make_ranking_scorer(metric, k=5)(model, X_test) == pytest.approx(expected)
+
+
+def test_unknown_relevant_items_count_as_misses():
+    model = FixedScores(SCORES).fit(TRAIN)
+    X_test = np.array([[1, 0], [1, 99]])  # item 99 was never seen in training
+    assert make_ranking_scorer("recall", k=5)(model, X_test) == pytest.approx(0.5)
+
+
+def test_exclude_seen_can_be_turned_off():
+    model = FixedScores(SCORES).fit(TRAIN)
+    X_test = np.array([[0, 0]])  # re-consumption of a training item
+    assert make_ranking_scorer("hit_rate", k=1)(model, X_test) == 0.0
+    keep = make_ranking_scorer("hit_rate", k=1, exclude_seen=False)
+    assert keep(model, X_test) == 1.0
+
+
+def test_no_relevant_item_gives_nan_and_a_warning():
+    model = FixedScores(SCORES).fit(TRAIN)
+    with pytest.warns(UndefinedMetricWarning):
+        value = make_ranking_scorer("ndcg", threshold=5)(model, [[0, 1]], [3.0])
+    assert np.isnan(value)
+
+
+def test_scorer_rejects_bad_arguments_and_non_recommenders():
+    with pytest.raises(ValueError, match="metric"):
+        make_ranking_scorer("auc")
+    with pytest.raises(ValueError, match="k must be"):
+        make_ranking_scorer("ndcg", k=0)
+    ridge = Ridge().fit([[0, 1], [1, 0]], [1.0, 2.0])
+    with pytest.raises(TypeError, match="not a recommender"):
+        make_ranking_scorer()(ridge, [[0, 1]], [1.0])
+
+
+def test_pipeline_is_scored_through_predict():
+    X, y = make_interactions(n_users=40, n_items=30, density=0.2, random_state=0)
+    train, test = X[:200], X[200:]
+    direct = PopularityRecommender().fit(train)
+    pipe = Pipeline([("pop", PopularityRecommender())]).fit(train)
+    scorer = make_ranking_scorer("ndcg", k=10)
+    assert scorer(pipe, test) == pytest.approx(scorer(direct, test))
+
+
+def test_pipeline_with_a_recommender_fits_and_scores():
+    X, y = make_interactions(n_users=40, n_items=30, density=0.3, random_state=0)
+    pipe = make_pipeline(BaselineRegressor(), Ridge())
+    result = cross_validate(
+        pipe,
+        X,
+        y,
+        cv=PerUserKFold(3, random_state=0),
+        scoring={"r2": "r2", "ndcg@10": make_ranking_scorer("ndcg", k=10)},
+    )
+    assert np.isfinite(result["test_ndcg@10"]).all()
+    assert result["test_r2"].mean() > 0
+
+
+def test_grid_search_on_synthetic_data():
+    X, y = make_interactions(n_users=60, n_items=40, density=0.25, random_state=0)
+    search = GridSearchCV(
+        BaselineRegressor(),
+        {"alpha_item": [0.0, 5.0, 50.0]},
+        scoring={
+            "ndcg@10": make_ranking_scorer("ndcg", k=10, threshold=4),
+            "recall@20": make_ranking_scorer("recall", k=20, threshold=4),
+        },
+        refit="ndcg@10",
+        cv=PerUserKFold(3, random_state=0),
+    ).fit(X, y)
+    scores = search.cv_results_["mean_test_ndcg@10"]
+    assert np.isfinite(scores).all() and (scores > 0).all()
+    assert search.best_params_["alpha_item"] in (0.0, 5.0, 50.0)
+
+
+def test_grid_search_on_movielens(movielens):
+    X, y = movielens.data, movielens.target
+    search = GridSearchCV(
+        BaselineRegressor(),
+        {"alpha_item": [3.0, 25.0]},
+        scoring=make_ranking_scorer("ndcg", k=10, threshold=4),
+        cv=PerUserKFold(3, random_state=0),
+    ).fit(X, y)
+    ndcg = search.cv_results_["mean_test_score"]
+    # Popularity-like rankings reach NDCG@10 of a few percent on ML-100K;
+    # a broken scorer (e.g. seen items not excluded, ids misaligned) gives ~0.
+    assert (ndcg > 0.02).all()
+    pop = cross_validate(
+        PopularityRecommender(), X, y, cv=PerUserKFold(3, random_state=0),
+        scoring=make_ranking_scorer("ndcg", k=10, threshold=4),
+    )["test_score"].mean()
+    assert pop > 0.02
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        search.score(X[:1000], y[:1000])
