@@ -42,7 +42,9 @@ def mae(y_true, y_pred):
 
 
 def print_table(header, rows):
-    widths = [max(len(str(h)), *(len(f"{r[i]}") for r in rows)) for i, h in enumerate(header)]
+    widths = [
+        max(len(str(h)), *(len(f"{r[i]}") for r in rows)) for i, h in enumerate(header)
+    ]
     line = "  ".join(f"{h:>{w}}" for h, w in zip(header, widths))
     print(line)
     print("-" * len(line))

@@ -9,8 +9,8 @@ split of each training fold, never on the test folds.
 """
 
 import numpy as np
-
 from _common import command_line, mae, parse_args, print_table, rmse, timed
+
 from sklearn_attnrec import BaselineRegressor, fetch_movielens
 
 
@@ -25,7 +25,7 @@ def main():
         print("scikit-surprise not installed: pip install -e '.[bench]'\n")
 
     results = {"sklearn_attnrec BaselineRegressor": [], "Surprise BaselineOnly": []}
-    for fold, (train, test) in enumerate(data.folds, start=1):
+    for train, test in data.folds:
         model, fit_s = timed(BaselineRegressor().fit, X[train], y[train])
         pred, pred_s = timed(model.predict, X[test])
         results["sklearn_attnrec BaselineRegressor"].append(
@@ -53,13 +53,28 @@ def main():
             continue
         a = np.array(folds)
         rows.append(
-            (name, *(f"{v:.4f}" for v in a[:, 0]), f"{a[:, 0].mean():.4f}",
-             f"{a[:, 1].mean():.4f}", f"{a[:, 2].mean() * 1000:.1f}",
-             f"{a[:, 3].mean() * 1000:.1f}")
+            (
+                name,
+                *(f"{v:.4f}" for v in a[:, 0]),
+                f"{a[:, 0].mean():.4f}",
+                f"{a[:, 1].mean():.4f}",
+                f"{a[:, 2].mean() * 1000:.1f}",
+                f"{a[:, 3].mean() * 1000:.1f}",
+            )
         )
     print_table(
-        ["model", "RMSE u1", "u2", "u3", "u4", "u5", "mean RMSE", "mean MAE",
-         "fit ms", "predict ms"],
+        [
+            "model",
+            "RMSE u1",
+            "u2",
+            "u3",
+            "u4",
+            "u5",
+            "mean RMSE",
+            "mean MAE",
+            "fit ms",
+            "predict ms",
+        ],
         rows,
     )
     if len(rows) == 2:

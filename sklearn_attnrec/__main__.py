@@ -78,7 +78,11 @@ def main(argv=None):
         source = f"MovieLens 100K from {args.movielens}"
     else:
         X, y = make_interactions(
-            n_users=500, n_items=300, n_components=8, density=0.08, noise=0.5,
+            n_users=500,
+            n_items=300,
+            n_components=8,
+            density=0.08,
+            noise=0.5,
             random_state=0,
         )
         y = np.clip(np.round(y), 1, 5)

@@ -72,7 +72,11 @@ def test_damping_pulls_rare_items_towards_the_mean():
 
 def test_recovers_planted_biases():
     X, y, truth = make_interactions(
-        n_users=200, n_items=100, density=0.3, noise=0.1, return_factors=True,
+        n_users=200,
+        n_items=100,
+        density=0.3,
+        noise=0.1,
+        return_factors=True,
         random_state=0,
     )
     model = BaselineRegressor().fit(X, y)

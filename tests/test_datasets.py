@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from sklearn_attnrec.datasets import (
+    _movielens,
     fetch_movielens,
     get_data_home,
     make_interactions,
     make_sequences,
 )
-from sklearn_attnrec.datasets import _movielens
 
 # ---------------------------------------------------------------------------
 # A tiny fake ml-100k folder: 4 users, 5 items, 10 ratings, 5 folds of 2 ratings.

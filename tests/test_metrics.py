@@ -170,9 +170,7 @@ def _reference(metric, y_true, y_score, k):
                     total += sum(hits[:i]) / i
             values.append(total / min(kk, len(relevant)))
         elif metric == "ndcg":
-            dcg = sum(
-                y_true[u, j] / math.log2(i + 1) for i, j in enumerate(ranking, 1)
-            )
+            dcg = sum(y_true[u, j] / math.log2(i + 1) for i, j in enumerate(ranking, 1))
             ideal = sorted(y_true[u], reverse=True)[:kk]
             idcg = sum(g / math.log2(i + 1) for i, g in enumerate(ideal, 1))
             values.append(dcg / idcg)

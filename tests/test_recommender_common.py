@@ -75,8 +75,9 @@ def test_recommend_candidate_items(estimator, data):
     X, y = data
     model = _fit(estimator, X, y)
     candidates = model.item_ids_[[1, 3, 5, 7]]
-    items, _ = model.recommend(model.user_ids_[:3], n=10, exclude_seen=False,
-                               items=np.append(candidates, 999))
+    items, _ = model.recommend(
+        model.user_ids_[:3], n=10, exclude_seen=False, items=np.append(candidates, 999)
+    )
     assert items.shape == (3, 4)
     assert set(items.ravel().tolist()) <= set(candidates.tolist())
 
@@ -107,8 +108,9 @@ def test_string_ids_and_dataframe_give_the_same_model(estimator, data):
     pd = pytest.importorskip("pandas")
     X, y = data
     reference = _fit(estimator, X, y).predict(X)
-    X_str = np.column_stack([np.char.add("u", X[:, 0].astype(str)),
-                             np.char.add("i", X[:, 1].astype(str))])
+    X_str = np.column_stack(
+        [np.char.add("u", X[:, 0].astype(str)), np.char.add("i", X[:, 1].astype(str))]
+    )
     np.testing.assert_allclose(_fit(estimator, X_str, y).predict(X_str), reference)
     frame = pd.DataFrame({"user": X_str[:, 0], "item": X[:, 1]})
     model = _fit(estimator, frame, y)
@@ -157,13 +159,19 @@ BAD_INPUTS = [
     ("1-D X", [0, 1], [4.0, 3.0], "2D array"),
     ("empty X", np.empty((0, 2)), [], "0 sample"),
     ("mismatched lengths", [[0, 1], [1, 2]], [4.0], "inconsistent numbers"),
-    ("mixed id types", np.array([[0, "a"], ["b", 1]], dtype=object), [4.0, 3.0],
-     "mix types"),
+    (
+        "mixed id types",
+        np.array([[0, "a"], ["b", 1]], dtype=object),
+        [4.0, 3.0],
+        "mix types",
+    ),
 ]
 
 
 @pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
-@pytest.mark.parametrize("case, X, y, message", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+@pytest.mark.parametrize(
+    "case, X, y, message", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS]
+)
 def test_bad_input_raises_a_clear_error(estimator, case, X, y, message):
     with pytest.raises(ValueError, match=message):
         clone(estimator).fit(X, y)

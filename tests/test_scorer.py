@@ -90,7 +90,9 @@ def test_scorer_equals_metric_functions_on_the_same_matrices():
         ("recall", recall_at_k),
     ]:
         expected = function(relevance, scores, k=5)
-        assert make_ranking_scorer(metric, k=5)(model, X_test) == pytest.approx(expected)
+        assert make_ranking_scorer(metric, k=5)(model, X_test) == pytest.approx(
+            expected
+        )
 
 
 def test_unknown_relevant_items_count_as_misses():
@@ -177,7 +179,10 @@ def test_grid_search_on_movielens(movielens):
     # a broken scorer (e.g. seen items not excluded, ids misaligned) gives ~0.
     assert (ndcg > 0.02).all()
     pop = cross_validate(
-        PopularityRecommender(), X, y, cv=PerUserKFold(3, random_state=0),
+        PopularityRecommender(),
+        X,
+        y,
+        cv=PerUserKFold(3, random_state=0),
         scoring=make_ranking_scorer("ndcg", k=10, threshold=4),
     )["test_score"].mean()
     assert pop > 0.02

@@ -16,7 +16,9 @@ def _lookup(values, index):
     return np.where(index == UNKNOWN, 0.0, values[np.maximum(index, 0)])
 
 
-class BaselineRegressor(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator):
+class BaselineRegressor(
+    RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
+):
     """Global mean plus regularised user and item biases.
 
     Predicts ``r̂_ui = μ + b_u + b_i`` where the biases minimise the regularised
@@ -137,7 +139,7 @@ class BaselineRegressor(RecommenderMixin, RegressorMixin, TransformerMixin, Base
         b_u = np.zeros(n_users)
         b_i = np.zeros(n_items)
         residual = y - mu
-        for self.n_iter_ in range(1, self.max_iter + 1):
+        for n_iter in range(1, self.max_iter + 1):  # noqa: B007 (kept after the loop)
             new_b_i = np.bincount(items, residual - b_u[users], n_items) / (
                 self.alpha_item + item_count
             )
@@ -150,6 +152,7 @@ class BaselineRegressor(RecommenderMixin, RegressorMixin, TransformerMixin, Base
                 break
         # An id with no ratings cannot occur here, but a zero penalty with a zero
         # count would divide by zero: keep the arrays finite regardless.
+        self.n_iter_ = n_iter
         self.global_mean_ = float(mu)
         self.user_bias_ = np.nan_to_num(b_u)
         self.item_bias_ = np.nan_to_num(b_i)

@@ -160,7 +160,9 @@ class _RankingScorer:
                     user_index[block], self.exclude_seen
                 )
             else:
-                scores = _scores_by_predict(estimator, recommender, X, test_users[block])
+                scores = _scores_by_predict(
+                    estimator, recommender, X, test_users[block]
+                )
                 if self.exclude_seen:
                     mask_seen(scores, user_index[block], recommender.user_items_)
             top = _topk_indices(scores, self.k)

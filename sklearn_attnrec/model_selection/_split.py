@@ -88,8 +88,7 @@ def _time_values(X, time_column):
 def _check_position(position, n_columns):
     if not -n_columns <= position < n_columns:
         raise ValueError(
-            f"time_column={position} is out of range for X with {n_columns} "
-            "columns."
+            f"time_column={position} is out of range for X with {n_columns} columns."
         )
 
 

@@ -31,9 +31,7 @@ def all_estimators():
     import sklearn_attnrec
 
     found = {}
-    modules = pkgutil.walk_packages(
-        sklearn_attnrec.__path__, prefix="sklearn_attnrec."
-    )
+    modules = pkgutil.walk_packages(sklearn_attnrec.__path__, prefix="sklearn_attnrec.")
     for info in modules:
         if ".tests" in info.name or info.name.endswith("__main__"):
             continue
