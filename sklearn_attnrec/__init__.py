@@ -12,8 +12,13 @@ Subpackages: :mod:`~sklearn_attnrec.datasets`, :mod:`~sklearn_attnrec.metrics`,
 __version__ = "0.1.0.dev0"
 
 from .base import RecommenderMixin
-from .baselines import BaselineRegressor, PopularityRecommender
+from .baselines import (
+    BaselineRegressor,
+    ContentBasedRecommender,
+    PopularityRecommender,
+)
 from .datasets import fetch_movielens, make_interactions, make_sequences
+from .factorization import MatrixFactorization
 from .metrics import (
     average_precision_at_k,
     hit_rate_at_k,
@@ -28,12 +33,15 @@ from .model_selection import (
     PerUserKFold,
     train_test_split_interactions,
 )
+from .neighbors import ItemKNNRegressor, UserKNNRegressor
 
 __all__ = [
     "__version__",
     "RecommenderMixin",
     "BaselineRegressor",
+    "ContentBasedRecommender",
     "PopularityRecommender",
+    "MatrixFactorization",
     "fetch_movielens",
     "make_interactions",
     "make_sequences",
@@ -47,4 +55,6 @@ __all__ = [
     "LeaveLastOut",
     "PerUserKFold",
     "train_test_split_interactions",
+    "ItemKNNRegressor",
+    "UserKNNRegressor",
 ]

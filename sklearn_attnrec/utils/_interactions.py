@@ -87,13 +87,14 @@ def interaction_matrix(user_index, item_index, values, shape):
     """
     values = np.asarray(values, dtype=np.float64)
     totals = sp.csr_matrix((values, (user_index, item_index)), shape=shape)
-    counts = sp.csr_matrix(
-        (np.ones_like(values), (user_index, item_index)), shape=shape
-    )
-    # Same sparsity pattern after summing duplicates, so the data arrays align.
     totals.sum_duplicates()
-    counts.sum_duplicates()
-    totals.data /= counts.data
+    if totals.nnz < len(values):
+        counts = sp.csr_matrix(
+            (np.ones_like(values), (user_index, item_index)), shape=shape
+        )
+        counts.sum_duplicates()
+        # Same sparsity pattern after summing duplicates, so the data arrays align.
+        totals.data /= counts.data
     return totals
 
 

@@ -29,6 +29,19 @@ def fit_vocabulary(ids, *, name="ids"):
     >>> vocab.tolist(), index.tolist()
     (['a', 'b'], [1, 0, 1])
     """
+    ids = np.asarray(ids)
+    if (
+        ids.dtype.kind in "iu"
+        and len(ids)
+        and 0 <= ids.min()
+        and ids.max() < 4 * len(ids)
+    ):
+        # Dense non-negative integer ids: a presence table is O(n), not a sort.
+        present = np.zeros(int(ids.max()) + 1, dtype=bool)
+        present[ids] = True
+        vocabulary = np.flatnonzero(present).astype(ids.dtype)
+        position = np.cumsum(present) - 1
+        return vocabulary, position[ids].astype(np.int64)
     try:
         vocabulary, index = np.unique(ids, return_inverse=True)
     except TypeError as exc:

@@ -1,0 +1,712 @@
+"""MatrixFactorization: r̂_ui = μ + b_u + b_i + p_u·q_i, fitted by ALS or SGD."""
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils.extmath import randomized_svd
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import RecommenderMixin
+from ..metrics._ranking import _topk_indices
+from ..utils._interactions import interaction_matrix
+from ..utils._vocabulary import UNKNOWN
+from ._als import (
+    RowBuckets,
+    bucket_dots,
+    implicit_half_step,
+    implicit_half_step_with_fit,
+    ridge_half_step,
+)
+from ._sgd import sgd_epoch
+
+_DEFAULT_ALPHA = {"explicit": 1.3, "implicit": 0.05}
+_DEFAULT_MAX_ITER = {"als": 15, "sgd": 40}
+# ALS's objective falls steeply in its first sweeps and then flattens; SGD's falls
+# slowly and noisily, so it needs a finer threshold to run long enough.
+_DEFAULT_TOL = {"als": 1e-3, "sgd": 1e-4}
+# Conjugate-gradient iterations per implicit half-step (warm-started).
+_CG_STEPS = 3
+
+
+def _rows_of(matrix):
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+
+class MatrixFactorization(
+    RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
+):
+    """Matrix factorisation for explicit ratings or implicit feedback.
+
+    Explicit feedback (ratings) predicts ``r̂_ui = μ + b_u + b_i + p_uᵀq_i``
+    (``μ + p_uᵀq_i`` with ``biases=False``) by minimising the regularised squared
+    error over the observed ratings::
+
+        Σ_(u,i) (r_ui − r̂_ui)² + alpha (Σ_u √n_u ‖p_u‖² + Σ_i √n_i ‖q_i‖²)
+                                + alpha_bias (Σ_u n_u b_u² + Σ_i n_i b_i²)
+
+    where ``n_u`` (``n_i``) counts the ratings of user ``u`` (item ``i``). Both
+    solvers minimise this same objective:
+
+    - ``solver="als"``: alternating least squares. With the item side fixed every
+      user's problem is a small ridge regression, solved exactly for all users at
+      once (batched normal equations and Cholesky factorisations), then the same
+      for the items.
+    - ``solver="sgd"``: mini-batch stochastic gradient descent with a decaying
+      learning rate, ``P ← P − lr ∇P``, ``Q ← Q − lr ∇Q``.
+
+    Implicit feedback (``feedback="implicit"``: clicks, plays, purchases; ``y`` is
+    a count or weight, or None for ones) follows Hu, Koren & Volinsky (2008): every
+    user-item pair has preference 1 if observed, 0 otherwise, with confidence
+    ``c_ui = 1 + confidence_scale · y_ui``, and ALS minimises
+    ``Σ_all c_ui (pref_ui − p_uᵀq_i)² + alpha (‖P‖² + ‖Q‖²)`` with conjugate
+    gradient steps and the YᵀY precomputation.
+
+    Parameters
+    ----------
+    n_components : int, default=30
+        Number of latent factors k.
+    solver : {"als", "sgd"}, default="als"
+        Optimiser. Implicit feedback needs ``"als"``.
+    feedback : {"explicit", "implicit"}, default="explicit"
+        Kind of ``y``: ratings, or interaction weights.
+    alpha : float, default=None
+        L2 strength of the factors; None means 1.3 for explicit feedback (with
+        the √n weighting above) and 0.05 for implicit feedback.
+    alpha_bias : float, default=0.02
+        L2 strength of the biases (explicit feedback).
+    biases : bool, default=True
+        Fit user and item biases (explicit feedback; implicit ALS has none).
+    init : {"svd", "normal"}, default=None
+        ``"svd"``: start from a truncated SVD of the rating matrix centred on the
+        baseline ``μ + b_u + b_i`` (of the preference matrix for implicit
+        feedback), ``P = U√S``, ``Q = V√S``. ``"normal"``: small random values.
+        None means ``"svd"`` for explicit feedback (ALS then converges in about
+        five sweeps) and ``"normal"`` for implicit feedback (where the SVD start
+        ranked worse on MovieLens 100K).
+    max_iter : int, default=None
+        ALS sweeps or SGD epochs; None means 15 for ALS and 40 for SGD.
+    tol : float, default=None
+        Stop when the training objective decreases by less than ``tol`` (relative)
+        in an iteration; None means 1e-3 for ALS and 1e-4 for SGD.
+    learning_rate : float, default=0.02
+        Initial SGD step size; epoch ``t`` uses ``learning_rate / (1 + 0.05 t)``.
+    batch_size : int, default=1024
+        Ratings per SGD step.
+    confidence_scale : float, default=0.25
+        Implicit feedback: ``c_ui = 1 + confidence_scale · y_ui``; 0 gives every
+        pair the same confidence (the ``implicit`` library's ``alpha=1`` with
+        binary data). 0.25 ranked best on MovieLens 100K interactions.
+    early_stopping : bool, default=False
+        Explicit feedback: hold out ``validation_fraction`` of each user's
+        ratings, stop when their RMSE has not improved for ``n_iter_no_change``
+        iterations, and keep the best model (fitted on the rest of the data).
+    validation_fraction : float, default=0.1
+        Share of each user's ratings held out with ``early_stopping``.
+    n_iter_no_change : int, default=3
+        Patience of ``early_stopping``.
+    clip : bool, default=True
+        Explicit feedback: clip predictions to the range of the training ratings.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the SGD order and the validation split.
+    verbose : int, default=0
+        Print the objective (and validation RMSE) after each iteration.
+    handle_unknown : {"fallback", "error"}, default="fallback"
+        An unknown user gets the "average user": ``μ + b_i`` for explicit
+        feedback, the mean user factor for implicit feedback; an unknown item
+        gets ``μ + b_u`` (explicit) or 0 (implicit). ``"error"`` raises.
+
+    Attributes
+    ----------
+    user_factors_ : ndarray of shape (n_users, n_components), dtype float32
+        ``P``, one row per user of ``user_ids_``.
+    item_factors_ : ndarray of shape (n_items, n_components), dtype float32
+        ``Q``, one row per item of ``item_ids_``.
+    user_bias_, item_bias_ : ndarray of shape (n_users,), (n_items,)
+        ``b_u``, ``b_i`` (zeros without biases or for implicit feedback).
+    global_mean_ : float
+        ``μ`` (0 for implicit feedback).
+    loss_curve_ : list of float
+        Training objective after each iteration.
+    validation_scores_ : list of float
+        Validation RMSE after each iteration (``early_stopping`` only).
+    n_iter_ : int
+        Iterations run.
+    rating_range_ : tuple of float
+        ``(min, max)`` training rating, used by ``clip``.
+    user_ids_, item_ids_, user_items_, n_features_in_, feature_names_in_
+        See :class:`~sklearn_attnrec.base.RecommenderMixin`.
+
+    See Also
+    --------
+    BaselineRegressor : The biases alone.
+
+    Notes
+    -----
+    ``transform`` returns ``[p_u, q_i]`` per row (``2 * n_components`` columns
+    named ``user_factor_j`` and ``item_factor_j``), so factors can feed another
+    estimator. ``recommend_for_ratings`` folds a new user in without refitting
+    (one ridge solve against the fixed item factors). Computations run in float32
+    with torch.
+
+    The √n weighting of the factor penalty sits between the plain penalty of
+    Funk's SVD and the count-weighted "ALS-WR" of Zhou et al. (2008); on
+    MovieLens 100K it gave the lowest error of the three on inner validation
+    splits.
+
+    References
+    ----------
+    Y. Koren, R. Bell, C. Volinsky, "Matrix factorization techniques for
+    recommender systems", IEEE Computer 42(8), 2009.
+
+    Y. Hu, Y. Koren, C. Volinsky, "Collaborative filtering for implicit feedback
+    datasets", ICDM 2008.
+
+    Y. Zhou, D. Wilkinson, R. Schreiber, R. Pan, "Large-scale parallel
+    collaborative filtering for the Netflix prize", AAIM 2008.
+
+    Examples
+    --------
+    >>> from sklearn_attnrec import MatrixFactorization
+    >>> from sklearn_attnrec.datasets import make_interactions
+    >>> X, y = make_interactions(n_users=60, n_items=40, density=0.3, random_state=0)
+    >>> model = MatrixFactorization(n_components=5, random_state=0).fit(X, y)
+    >>> model.user_factors_.shape
+    (60, 5)
+    >>> items, scores = model.recommend([0, 1], n=3)
+    >>> items.shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        n_components=30,
+        *,
+        solver="als",
+        feedback="explicit",
+        alpha=None,
+        alpha_bias=0.02,
+        biases=True,
+        init=None,
+        max_iter=None,
+        tol=None,
+        learning_rate=0.02,
+        batch_size=1024,
+        confidence_scale=0.25,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
+        clip=True,
+        random_state=None,
+        verbose=0,
+        handle_unknown="fallback",
+    ):
+        self.n_components = n_components
+        self.solver = solver
+        self.feedback = feedback
+        self.alpha = alpha
+        self.alpha_bias = alpha_bias
+        self.biases = biases
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.confidence_scale = confidence_scale
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.clip = clip
+        self.random_state = random_state
+        self.verbose = verbose
+        self.handle_unknown = handle_unknown
+
+    # -- parameters ------------------------------------------------------------
+
+    def _check_params(self):
+        for name, options in [
+            ("solver", ("als", "sgd")),
+            ("feedback", ("explicit", "implicit")),
+            ("init", ("svd", "normal", None)),
+        ]:
+            if getattr(self, name) not in options:
+                raise ValueError(
+                    f"{name} must be one of {options}; got {getattr(self, name)!r}"
+                )
+        if self.feedback == "implicit" and self.solver != "als":
+            raise ValueError("feedback='implicit' is fitted by solver='als' only")
+        if self.feedback == "implicit" and self.early_stopping:
+            raise ValueError("early_stopping is available for explicit feedback only")
+        check_scalar(self.n_components, "n_components", numbers.Integral, min_val=1)
+        if self.alpha is not None:
+            check_scalar(
+                self.alpha,
+                "alpha",
+                numbers.Real,
+                min_val=0,
+                include_boundaries="neither",
+            )
+        check_scalar(self.alpha_bias, "alpha_bias", numbers.Real, min_val=0)
+        if self.max_iter is not None:
+            check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
+        if self.tol is not None:
+            check_scalar(self.tol, "tol", numbers.Real, min_val=0)
+        check_scalar(
+            self.learning_rate,
+            "learning_rate",
+            numbers.Real,
+            min_val=0,
+            include_boundaries="neither",
+        )
+        check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
+        check_scalar(self.confidence_scale, "confidence_scale", numbers.Real, min_val=0)
+        check_scalar(
+            self.validation_fraction,
+            "validation_fraction",
+            numbers.Real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="neither",
+        )
+        check_scalar(
+            self.n_iter_no_change, "n_iter_no_change", numbers.Integral, min_val=1
+        )
+        alpha = _DEFAULT_ALPHA[self.feedback] if self.alpha is None else self.alpha
+        max_iter = (
+            _DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter
+        )
+        tol = _DEFAULT_TOL[self.solver] if self.tol is None else self.tol
+        return float(alpha), int(max_iter), float(tol)
+
+    # -- fitting ---------------------------------------------------------------
+
+    def fit(self, X, y=None):
+        """Fit the factors (and biases).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, >=2)
+            Rows of ``[user_id, item_id, ...]``.
+        y : array-like of shape (n_samples,), default=None
+            Ratings (explicit feedback, required) or non-negative interaction
+            weights (implicit feedback; None means 1 for every row).
+
+        Returns
+        -------
+        self : MatrixFactorization
+        """
+        alpha, max_iter, tol = self._check_params()
+        explicit = self.feedback == "explicit"
+        users, items, y = self._fit_interactions(X, y, y_required=explicit)
+        if not explicit and (y < 0).any():
+            raise ValueError("implicit feedback weights y must be non-negative")
+        rng = check_random_state(self.random_state)
+        generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
+        shape = self.user_items_.shape
+
+        validation = None
+        if self.early_stopping:
+            held_out = self._validation_mask(users, rng)
+            validation = (users[held_out], items[held_out], y[held_out])
+            users, items, y = users[~held_out], items[~held_out], y[~held_out]
+        self.global_mean_ = float(y.mean()) if explicit else 0.0
+        self.rating_range_ = (float(y.min()), float(y.max()))
+        ratings = interaction_matrix(users, items, y, shape)
+
+        state = self._initial_state(ratings, rng)
+        if explicit and self.solver == "als":
+            step = self._als_explicit_stepper(ratings, alpha, state)
+        elif explicit:
+            step = self._sgd_stepper(ratings, alpha, state, generator)
+        else:
+            step = self._als_implicit_stepper(ratings, alpha, state)
+
+        self.loss_curve_, self.validation_scores_ = [], []
+        best, patience = None, 0
+        for iteration in range(max_iter):
+            loss = step(iteration)
+            self.loss_curve_.append(loss)
+            self.n_iter_ = iteration + 1
+            message = f"iteration {self.n_iter_}: objective {loss:.6g}"
+            if validation is not None:
+                score = self._validation_rmse(state, *validation)
+                self.validation_scores_.append(score)
+                message += f", validation RMSE {score:.5f}"
+                if best is None or score < best[0]:
+                    best = (score, {k: v.clone() for k, v in state.items()})
+                    patience = 0
+                else:
+                    patience += 1
+            if self.verbose:
+                print(message)
+            if patience >= self.n_iter_no_change:
+                break
+            previous = self.loss_curve_[-2] if len(self.loss_curve_) > 1 else None
+            if (
+                validation is None
+                and previous is not None
+                and previous - loss <= tol * abs(previous)
+            ):
+                break
+        if best is not None:
+            state = best[1]
+        self._store(state)
+        return self
+
+    def _validation_mask(self, users, rng):
+        """Hold out ``validation_fraction`` of each user's rows (at least one
+        row stays in training)."""
+        order = rng.permutation(len(users))
+        sorted_users = users[order]
+        ranks = np.empty(len(users), dtype=np.int64)
+        by_user = np.argsort(sorted_users, kind="stable")
+        counts = np.bincount(users)
+        starts = np.cumsum(counts) - counts
+        ranks[order[by_user]] = np.arange(len(users)) - np.repeat(starts, counts)
+        n_held = np.floor(self.validation_fraction * counts).astype(np.int64)
+        return ranks < n_held[users]
+
+    def _initial_state(self, ratings, rng):
+        """Factors and biases (float32 torch tensors) before the first step."""
+        n_users, n_items = ratings.shape
+        k = self.n_components
+        counts_u = np.diff(ratings.indptr)
+        counts_i = np.bincount(ratings.indices, minlength=n_items)
+        user_bias = np.zeros(n_users)
+        item_bias = np.zeros(n_items)
+        explicit = self.feedback == "explicit"
+        if explicit and self.biases:
+            # Damped means of the residuals: a good start for the biases.
+            residual = ratings.data - self.global_mean_
+            item_bias = np.bincount(ratings.indices, residual, n_items) / (counts_i + 3)
+            residual = residual - item_bias[ratings.indices]
+            user_bias = np.bincount(_rows_of(ratings), residual, n_users) / (
+                counts_u + 5
+            )
+        init = self.init or ("svd" if explicit else "normal")
+        if init == "svd" and min(n_users, n_items) > k:
+            centred = ratings.copy()
+            if explicit:
+                centred.data = (
+                    ratings.data
+                    - self.global_mean_
+                    - user_bias[_rows_of(ratings)]
+                    - item_bias[ratings.indices]
+                )
+            else:
+                centred.data = np.ones_like(ratings.data)
+            U, S, Vt = randomized_svd(centred, k, n_iter=2, random_state=rng)
+            user_factors, item_factors = U * np.sqrt(S), Vt.T * np.sqrt(S)
+        else:
+            if explicit:
+                user_factors = rng.normal(0, 0.1, (n_users, k))
+                item_factors = rng.normal(0, 0.1, (n_items, k))
+            else:
+                # Small positive values, as the implicit library starts.
+                user_factors = rng.uniform(0, 0.01, (n_users, k))
+                item_factors = rng.uniform(0, 0.01, (n_items, k))
+
+        def tensor(a):
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float32)
+
+        return {
+            "mu": torch.tensor(self.global_mean_, dtype=torch.float32),
+            "user_factors": tensor(user_factors),
+            "item_factors": tensor(item_factors),
+            "user_bias": tensor(user_bias),
+            "item_bias": tensor(item_bias),
+        }
+
+    def _als_explicit_stepper(self, ratings, alpha, state):
+        by_user = RowBuckets(ratings)
+        by_item = RowBuckets(ratings.T.tocsr())
+        k = self.n_components
+
+        def penalty(counts):
+            rows = np.empty((len(counts), k + 1))
+            rows[:, :k] = alpha * np.sqrt(np.maximum(counts, 1))[:, None]
+            # Without biases the bias coordinate only needs a positive penalty:
+            # its column of the design is zero, so its solution is 0.
+            bias_penalty = self.alpha_bias * np.maximum(counts, 1)
+            rows[:, k] = bias_penalty if self.biases else 1.0
+            return torch.as_tensor(rows, dtype=torch.float32)
+
+        user_penalty = penalty(by_user.counts)
+        item_penalty = penalty(by_item.counts)
+        fit_biases = self.biases
+
+        def half(buckets, fixed, fixed_bias, pen):
+            ones = (
+                torch.ones(len(fixed), 1) if fit_biases else torch.zeros(len(fixed), 1)
+            )
+            # Without biases the extra column is zero and its coordinate stays 0.
+            solution = ridge_half_step(
+                buckets, torch.cat([fixed, ones], 1), state["mu"] + fixed_bias, pen
+            )
+            return solution[:, :k], solution[:, k]
+
+        def step(_):
+            state["user_factors"], state["user_bias"] = half(
+                by_user, state["item_factors"], state["item_bias"], user_penalty
+            )
+            state["item_factors"], state["item_bias"] = half(
+                by_item, state["user_factors"], state["user_bias"], item_penalty
+            )
+            return self._explicit_objective(by_user, alpha, state)
+
+        return step
+
+    def _sgd_stepper(self, ratings, alpha, state, generator):
+        users = torch.as_tensor(_rows_of(ratings))
+        items = torch.as_tensor(ratings.indices.astype(np.int64))
+        values = torch.as_tensor(ratings.data, dtype=torch.float32)
+        counts_u = np.maximum(np.diff(ratings.indptr), 1)
+        counts_i = np.maximum(
+            np.bincount(ratings.indices, minlength=ratings.shape[1]), 1
+        )
+        # Per occurrence α/√n: summed over a row's n ratings it is the α√n penalty.
+        user_penalty = torch.as_tensor(alpha / np.sqrt(counts_u), dtype=torch.float32)
+        item_penalty = torch.as_tensor(alpha / np.sqrt(counts_i), dtype=torch.float32)
+
+        by_user = RowBuckets(ratings)
+
+        def step(epoch):
+            sgd_epoch(
+                state,
+                users,
+                items,
+                values,
+                learning_rate=self.learning_rate / (1 + 0.05 * epoch),
+                user_penalty=user_penalty,
+                item_penalty=item_penalty,
+                bias_penalty=self.alpha_bias,
+                batch_size=self.batch_size,
+                generator=generator,
+                fit_biases=self.biases,
+            )
+            return self._explicit_objective(by_user, alpha, state)
+
+        return step
+
+    def _als_implicit_stepper(self, ratings, alpha, state):
+        confidence = ratings.copy()
+        confidence.data = self.confidence_scale * confidence.data
+        by_user = RowBuckets(confidence)
+        by_item = RowBuckets(confidence.T.tocsr())
+
+        def step(_):
+            state["user_factors"] = implicit_half_step(
+                by_user, state["item_factors"], state["user_factors"], alpha, _CG_STEPS
+            )
+            state["item_factors"], observed_fit = implicit_half_step_with_fit(
+                by_item, state["user_factors"], state["item_factors"], alpha, _CG_STEPS
+            )
+            return self._implicit_objective(observed_fit, alpha, state)
+
+        return step
+
+    def _explicit_objective(self, buckets, alpha, state):
+        """Objective per rating; ``buckets`` hold the ratings by user."""
+        P, Q = state["user_factors"], state["item_factors"]
+        b_u, b_i = state["user_bias"], state["item_bias"]
+        item_bias_z = torch.cat([b_i, b_i.new_zeros(1)])
+        squared_error = 0.0
+        for rows, cols, values, mask, dots in bucket_dots(buckets, Q, P):
+            prediction = state["mu"] + b_u[rows, None] + item_bias_z[cols] + dots
+            squared_error += float((((values - prediction) * mask) ** 2).sum())
+        n_u = torch.as_tensor(buckets.counts, dtype=torch.float32)
+        n_i = torch.as_tensor(buckets.column_counts, dtype=torch.float32)
+        penalty = alpha * (
+            (n_u.sqrt() * (P * P).sum(1)).sum() + (n_i.sqrt() * (Q * Q).sum(1)).sum()
+        ) + self.alpha_bias * ((n_u * b_u * b_u).sum() + (n_i * b_i * b_i).sum())
+        return (squared_error + float(penalty)) / int(buckets.counts.sum())
+
+    def _implicit_objective(self, observed_fit, alpha, state):
+        """Objective per user, from the observed entries' part ``observed_fit``.
+
+        ``Σ_all c (pref − s)² = Σ_all s² + Σ_obs [c (1 − s)² − s²]`` and
+        ``Σ_all s² = trace(PᵀP QᵀQ)``: no dense user x item matrix is formed.
+        """
+        P, Q = state["user_factors"], state["item_factors"]
+        total = float(((P.T @ P) * (Q.T @ Q)).sum()) + observed_fit
+        total += alpha * float((P * P).sum() + (Q * Q).sum())
+        return total / len(P)
+
+    def _validation_rmse(self, state, users, items, y):
+        u, i = torch.as_tensor(users), torch.as_tensor(items)
+        prediction = (
+            state["mu"]
+            + state["user_bias"][u]
+            + state["item_bias"][i]
+            + (state["user_factors"][u] * state["item_factors"][i]).sum(1)
+        ).numpy()
+        prediction = (
+            np.clip(prediction, *self.rating_range_) if self.clip else prediction
+        )
+        return float(np.sqrt(np.mean((prediction - y) ** 2)))
+
+    def _store(self, state):
+        self.user_factors_ = state["user_factors"].numpy().copy()
+        self.item_factors_ = state["item_factors"].numpy().copy()
+        self.user_bias_ = state["user_bias"].numpy().astype(np.float64)
+        self.item_bias_ = state["item_bias"].numpy().astype(np.float64)
+
+    # -- prediction ------------------------------------------------------------
+
+    def _user_vectors(self, users):
+        """Factors and biases of encoded users; the fallback for unknown ones."""
+        fallback = (
+            self.user_factors_.mean(axis=0)
+            if self.feedback == "implicit"
+            else np.zeros(self.n_components, dtype=np.float32)
+        )
+        known = users != UNKNOWN
+        vectors = np.where(
+            known[:, None], self.user_factors_[np.maximum(users, 0)], fallback
+        )
+        bias = np.where(known, self.user_bias_[np.maximum(users, 0)], 0.0)
+        return vectors.astype(np.float64), bias
+
+    def _item_vectors(self, items):
+        known = items != UNKNOWN
+        vectors = np.where(known[:, None], self.item_factors_[np.maximum(items, 0)], 0)
+        bias = np.where(known, self.item_bias_[np.maximum(items, 0)], 0.0)
+        return vectors.astype(np.float64), bias
+
+    def _predict_pairs(self, users, items):
+        p, b_u = self._user_vectors(users)
+        q, b_i = self._item_vectors(items)
+        prediction = self.global_mean_ + b_u + b_i + np.einsum("ij,ij->i", p, q)
+        if self.feedback == "explicit" and self.clip:
+            prediction = np.clip(prediction, *self.rating_range_)
+        return prediction
+
+    def _score_items(self, users):
+        p, b_u = self._user_vectors(users)
+        return (self.global_mean_ + b_u)[:, None] + (
+            p @ self.item_factors_.T.astype(np.float64) + self.item_bias_
+        )
+
+    def transform(self, X):
+        """Per-row latent factors ``[p_u, q_i]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, >=2)
+            Rows of ``[user_id, item_id, ...]``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, 2 * n_components)
+            The user's factors, then the item's (see ``handle_unknown`` for
+            unknown ids; an unknown item's factors are 0).
+        """
+        users, items = self._encode_X(X)
+        return np.hstack([self._user_vectors(users)[0], self._item_vectors(items)[0]])
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the ``transform`` columns: ``user_factor_j``, ``item_factor_j``."""
+        check_is_fitted(self)
+        k = self.user_factors_.shape[1]
+        names = [f"user_factor_{j}" for j in range(k)]
+        names += [f"item_factor_{j}" for j in range(k)]
+        return np.asarray(names, dtype=object)
+
+    def similar_items(self, items, n=10):
+        """Items whose factors have the highest cosine similarity.
+
+        Parameters
+        ----------
+        items : array-like of shape (n_queries,)
+            Raw item ids seen in fit.
+        n : int, default=10
+            Neighbours per item (the item itself is left out).
+
+        Returns
+        -------
+        item_ids : ndarray of shape (n_queries, min(n, n_items - 1))
+        scores : ndarray of shape (n_queries, min(n, n_items - 1))
+            Cosine similarities, best first.
+        """
+        check_is_fitted(self)
+        index = self._encode(np.asarray(items).ravel(), self.item_ids_, "item")
+        if (index == UNKNOWN).any():
+            raise ValueError(
+                "similar_items needs items seen in fit; unknown: "
+                f"{np.asarray(items).ravel()[index == UNKNOWN][:5].tolist()}"
+            )
+        factors = self.item_factors_.astype(np.float64)
+        norms = np.linalg.norm(factors, axis=1)
+        unit = factors / np.where(norms > 0, norms, 1)[:, None]
+        similarity = unit[index] @ unit.T
+        similarity[np.arange(len(index)), index] = -np.inf
+        top = _topk_indices(similarity, min(n, len(self.item_ids_) - 1))
+        return self.item_ids_[top], np.take_along_axis(similarity, top, axis=1)
+
+    def recommend_for_ratings(self, items, ratings=None, *, n=10, exclude_seen=True):
+        """Recommend for a new user from their ratings, without refitting (fold-in).
+
+        The user's factors (and bias) solve the same regularised least-squares
+        problem as in training, against the fixed item factors.
+
+        Parameters
+        ----------
+        items : array-like of shape (n_rated,)
+            Raw ids of the items the user rated or interacted with. Items unseen
+            in fit are ignored (or raise with ``handle_unknown="error"``).
+        ratings : array-like of shape (n_rated,), default=None
+            The ratings (explicit) or weights (implicit); None means 1.
+        n : int, default=10
+            Length of the list.
+        exclude_seen : bool, default=True
+            Leave out the given items.
+
+        Returns
+        -------
+        item_ids : ndarray of shape (min(n, n_items),)
+        scores : ndarray of shape (min(n, n_items),)
+        """
+        check_is_fitted(self)
+        items = np.asarray(items).ravel()
+        values = np.ones(len(items)) if ratings is None else np.asarray(ratings, float)
+        if values.shape != items.shape or not np.isfinite(values).all():
+            raise ValueError("ratings must be finite and match items in length")
+        index = self._encode(items, self.item_ids_, "item")
+        known = index != UNKNOWN
+        index, values = index[known], values[known]
+        vector, bias = self._fold_in(index, values)
+        scores = (
+            self.global_mean_ + bias + self.item_factors_ @ vector + self.item_bias_
+        )
+        scores = scores.astype(np.float64)[None, :]
+        if exclude_seen:
+            scores[0, index] = -np.inf
+        top = _topk_indices(scores, min(n, len(self.item_ids_)))[0]
+        return self.item_ids_[top], scores[0, top]
+
+    def _fold_in(self, index, values):
+        """Factors (and bias) of a new user who rated ``index`` with ``values``."""
+        k = self.n_components
+        Q = self.item_factors_[index].astype(np.float64)
+        alpha = _DEFAULT_ALPHA[self.feedback] if self.alpha is None else self.alpha
+        if self.feedback == "implicit":
+            full = self.item_factors_.astype(np.float64)
+            weights = self.confidence_scale * values
+            gram = full.T @ full + (Q.T * weights) @ Q + alpha * np.eye(k)
+            return np.linalg.solve(gram, Q.T @ (1 + weights)), 0.0
+        if len(index) == 0:
+            return np.zeros(k), 0.0
+        features = np.hstack([Q, np.full((len(index), 1), float(self.biases))])
+        bias_penalty = self.alpha_bias * len(index) if self.biases else 1.0
+        penalty = np.r_[np.full(k, alpha * np.sqrt(len(index))), bias_penalty]
+        target = values - self.global_mean_ - self.item_bias_[index]
+        gram = features.T @ features + np.diag(penalty)
+        solution = np.linalg.solve(gram, features.T @ target)
+        return solution[:k], solution[k]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True
+        return tags

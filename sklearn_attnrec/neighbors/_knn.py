@@ -1,0 +1,826 @@
+"""User-user and item-item neighbourhood collaborative filtering."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
+from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import RecommenderMixin
+from ..baselines import BaselineRegressor
+from ..metrics._ranking import _topk_indices
+from ..utils._vocabulary import UNKNOWN, encode_ids
+from ._similarity import (
+    top_k_per_segment,
+    topk_similarity,
+    truncate_rows,
+    with_data,
+)
+
+_METRICS = (
+    "cosine",
+    "centered_cosine",
+    "pearson",
+    "adjusted_cosine",
+    "pearson_baseline",
+)
+# How each metric centres the rating vectors before comparing them, and which
+# entries the norms run over (see _similarity._NORMS).
+_METRIC_SPECS = {
+    "cosine": (None, "whole"),
+    "centered_cosine": ("own_mean", "whole"),
+    "pearson": (None, "pearson"),
+    "adjusted_cosine": ("other_mean", "corated"),
+    "pearson_baseline": ("baseline", "corated"),
+}
+_FEATURES = (
+    "prediction",
+    "baseline",
+    "neighbor_mean",
+    "similarity_sum",
+    "n_neighbors_used",
+)
+# A similarity matrix with at most this many entries is densified for lookups.
+_DENSE_LOOKUP = 1 << 23
+# Candidate (pair, neighbour) entries gathered at once in predict.
+_CHUNK_ENTRIES = 1 << 22
+
+
+def _row_means(M):
+    """Mean of the stored entries of each row of a CSR matrix (0 for none)."""
+    counts = np.diff(M.indptr)
+    sums = np.asarray(M.sum(axis=1)).ravel()
+    return np.divide(sums, counts, out=np.zeros(M.shape[0]), where=counts > 0)
+
+
+class _SimilarityLookup:
+    """Vectorised ``S[rows, cols]`` for a sparse matrix (0 where absent)."""
+
+    def __init__(self, S):
+        self.n = S.shape[1]
+        if S.shape[0] * S.shape[1] <= _DENSE_LOOKUP:
+            self.dense = S.toarray()
+            return
+        self.dense = None
+        S = S.copy()
+        S.sort_indices()
+        rows = np.repeat(np.arange(S.shape[0], dtype=np.int64), np.diff(S.indptr))
+        self.keys = rows * self.n + S.indices
+        self.values = S.data
+
+    def __call__(self, rows, cols):
+        if self.dense is not None:
+            return self.dense[rows, cols]
+        keys = rows.astype(np.int64) * self.n + cols
+        if len(self.keys) == 0:
+            return np.zeros(len(keys))
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, self.values[pos], 0.0)
+
+
+def neighbor_sums(similarity, context_rows, entities, contexts, k, min_similarity):
+    """Sums over the ``k`` nearest neighbours of each pair among those available.
+
+    For pair ``p`` the candidates are the entities ``j`` stored in row
+    ``contexts[p]`` of ``context_rows`` (the items the user rated, or the users
+    who rated the item), with similarity ``s = similarity[entities[p], j]``.
+    Candidates with ``s <= min_similarity`` (or ``s == 0`` when it is None) are
+    dropped, the ``k`` largest ``s`` kept (ties: lower ``j`` first), and
+
+    - ``num[p] = sum s * v`` with ``v = context_rows[contexts[p], j]``,
+    - ``den[p] = sum |s|``,
+    - ``count[p]`` the number of neighbours used.
+
+    Parameters
+    ----------
+    similarity : csr_matrix of shape (n_entities, n_entities)
+    context_rows : csr_matrix of shape (n_contexts, n_entities), sorted indices
+    entities, contexts : ndarray of int of shape (n_pairs,)
+        Known (non-negative) indices.
+    k : int
+    min_similarity : float or None
+
+    Returns
+    -------
+    num, den : ndarray of float of shape (n_pairs,)
+    count : ndarray of int of shape (n_pairs,)
+    """
+    n_pairs = len(entities)
+    num, den = np.zeros(n_pairs), np.zeros(n_pairs)
+    count = np.zeros(n_pairs, dtype=np.int64)
+    if n_pairs == 0 or context_rows.nnz == 0 or similarity.nnz == 0:
+        return num, den, count
+    lookup = _SimilarityLookup(similarity)
+    lengths = np.diff(context_rows.indptr)[contexts]
+    ends = np.cumsum(lengths)
+    start = 0
+    while start < n_pairs:
+        # Pairs [start, stop) hold about _CHUNK_ENTRIES candidates (at least 1 pair).
+        base = ends[start] - lengths[start]
+        stop = int(np.searchsorted(ends, base + _CHUNK_ENTRIES, side="right"))
+        stop = max(stop, start + 1)
+        chunk = slice(start, stop)
+        L = lengths[chunk]
+        pair = np.repeat(np.arange(stop - start), L)
+        first = context_rows.indptr[contexts[chunk]]
+        pos = np.repeat(first - (np.cumsum(L) - L), L) + np.arange(L.sum())
+        cols = context_rows.indices[pos]
+        sims = lookup(entities[chunk][pair], cols)
+        keep = sims != 0 if min_similarity is None else sims > min_similarity
+        pair, sims, values = pair[keep], sims[keep], context_rows.data[pos[keep]]
+        n = stop - start
+        keep = top_k_per_segment(pair, sims, n, k)
+        pair, sims, values = pair[keep], sims[keep], values[keep]
+        num[chunk] = np.bincount(pair, sims * values, minlength=n)
+        den[chunk] = np.bincount(pair, np.abs(sims), minlength=n)
+        count[chunk] = np.bincount(pair, minlength=n)
+        start = stop
+    return num, den, count
+
+
+class _NeighborhoodRegressor(
+    RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
+):
+    """Shared machinery of the user-user and item-item models.
+
+    Internally the model compares *entities* (users for user-user, items for
+    item-item); the other side of a pair is the *context* (the item for
+    user-user, the user for item-item).
+    """
+
+    _entity = None  # "user" or "item"
+
+    def __init__(
+        self,
+        *,
+        n_neighbors=40,
+        metric="centered_cosine",
+        center="baseline",
+        shrinkage=0.0,
+        min_support=1,
+        min_neighbors=1,
+        min_similarity=None,
+        n_candidates=1000,
+        baseline=None,
+        clip=True,
+        handle_unknown="fallback",
+    ):
+        self.n_neighbors = n_neighbors
+        self.metric = metric
+        self.center = center
+        self.shrinkage = shrinkage
+        self.min_support = min_support
+        self.min_neighbors = min_neighbors
+        self.min_similarity = min_similarity
+        self.n_candidates = n_candidates
+        self.baseline = baseline
+        self.clip = clip
+        self.handle_unknown = handle_unknown
+
+    # -- fitting ---------------------------------------------------------------
+
+    def _check_params(self):
+        check_scalar(self.n_neighbors, "n_neighbors", numbers.Integral, min_val=1)
+        if self.metric not in _METRICS:
+            raise ValueError(f"metric must be one of {_METRICS}; got {self.metric!r}")
+        if not isinstance(self.center, (bool, np.bool_)) and not (
+            isinstance(self.center, str) and self.center == "baseline"
+        ):
+            raise ValueError(
+                f"center must be True, False or 'baseline'; got {self.center!r}"
+            )
+        check_scalar(self.shrinkage, "shrinkage", numbers.Real, min_val=0)
+        check_scalar(self.min_support, "min_support", numbers.Integral, min_val=0)
+        check_scalar(self.min_neighbors, "min_neighbors", numbers.Integral, min_val=0)
+        if self.min_similarity is not None:
+            check_scalar(
+                self.min_similarity,
+                "min_similarity",
+                numbers.Real,
+                min_val=-1,
+                max_val=1,
+                include_boundaries="left",
+            )
+        check_scalar(self.n_candidates, "n_candidates", numbers.Integral, min_val=1)
+        if self.baseline is not None and not isinstance(
+            self.baseline, RecommenderMixin
+        ):
+            raise ValueError(
+                "baseline must be None or a recommender of sklearn_attnrec (such "
+                f"as BaselineRegressor); got {self.baseline!r}"
+            )
+
+    def fit(self, X, y):
+        """Fit the baseline and compute the neighbour similarities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, >=2)
+            Rows of ``[user_id, item_id, ...]``.
+        y : array-like of shape (n_samples,)
+            Ratings.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        self._check_params()
+        users, items, y = self._fit_interactions(X, y)
+        baseline = BaselineRegressor() if self.baseline is None else self.baseline
+        # Fitted on the encoded ids: its indices are the model's indices.
+        self.baseline_ = clone(baseline).fit(np.column_stack([users, items]), y)
+        self.rating_range_ = (float(y.min()), float(y.max()))
+        R = self.user_items_
+        self.user_mean_ = _row_means(R)
+        self.item_mean_ = _row_means(R.T.tocsr())
+        centring, norm = _METRIC_SPECS[self.metric]
+        E = self._entity_rows(R)  # entities x contexts
+        if centring == "own_mean":
+            E = self._entity_rows(self._centred(R, "entity_mean"))
+        elif centring == "other_mean":
+            E = self._entity_rows(self._centred(R, "context_mean"))
+        elif centring == "baseline":
+            E = self._entity_rows(self._centred(R, "baseline"))
+        self.similarity_ = topk_similarity(
+            E,
+            norm=norm,
+            n_keep=self.n_candidates,
+            shrinkage=self.shrinkage,
+            min_support=self.min_support,
+            min_similarity=self.min_similarity,
+        )
+        self.neighbors_ = truncate_rows(self.similarity_, self.n_neighbors)
+        return self
+
+    def _entity_rows(self, R):
+        """``R`` (users x items) oriented as entities x contexts, CSR."""
+        return R.tocsr() if self._entity == "user" else R.T.tocsr()
+
+    def _means(self, side):
+        user_side = (self._entity == "user") == (side == "entity_mean")
+        return self.user_mean_ if user_side else self.item_mean_
+
+    def _centred(self, R, how):
+        """``R`` (users x items) minus the centring term of each rating."""
+        rows = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
+        cols = R.indices
+        if how == "baseline":
+            offset = self.baseline_._predict_pairs(rows, cols)
+        elif how is None:
+            return R
+        else:
+            means = self._means(how)
+            offset = means[rows] if means is self.user_mean_ else means[cols]
+        return with_data(R, R.data - offset)
+
+    @property
+    def _center_mode(self):
+        if isinstance(self.center, str):
+            return "baseline"
+        return "entity_mean" if self.center else None
+
+    # -- prediction ------------------------------------------------------------
+
+    def _pair_terms(self, users, items):
+        """Centring term, neighbour sums and baseline of each pair."""
+        baseline = self.baseline_._predict_pairs(users, items)
+        known = (users != UNKNOWN) & (items != UNKNOWN)
+        u, i = users[known], items[known]
+        entities, contexts = (u, i) if self._entity == "user" else (i, u)
+        residuals = self._centred(self.user_items_, self._center_mode)
+        num, den, count = (
+            np.zeros(len(users)),
+            np.zeros(len(users)),
+            np.zeros(len(users), dtype=np.int64),
+        )
+        num[known], den[known], count[known] = neighbor_sums(
+            self.similarity_,
+            self._context_rows(residuals),
+            entities,
+            contexts,
+            self.n_neighbors,
+            self.min_similarity,
+        )
+        if self._center_mode == "entity_mean":
+            means = self._means("entity_mean")
+            centre = baseline.copy()
+            centre[known] = means[entities]
+        elif self._center_mode == "baseline":
+            centre = baseline
+        else:
+            centre = np.zeros(len(users))
+        return centre, num, den, count, baseline
+
+    def _context_rows(self, residuals):
+        """Residuals as contexts x entities, CSR with sorted indices."""
+        M = residuals.T.tocsr() if self._entity == "user" else residuals.tocsr()
+        M.sort_indices()
+        return M
+
+    def _combine(self, centre, num, den, count, baseline):
+        """Predictions from the sums; pairs short of neighbours fall back."""
+        usable = (count >= max(self.min_neighbors, 1)) & (den > 0)
+        mean = np.divide(num, den, out=np.zeros_like(num), where=usable)
+        if self._center_mode is None:
+            return np.where(usable, mean, baseline), mean
+        return centre + mean, mean
+
+    def _predict_pairs(self, users, items):
+        centre, num, den, count, baseline = self._pair_terms(users, items)
+        pred, _ = self._combine(centre, num, den, count, baseline)
+        return np.clip(pred, *self.rating_range_) if self.clip else pred
+
+    def transform(self, X):
+        """Neighbourhood features of each ``(user, item)`` row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, >=2)
+            Rows of ``[user_id, item_id, ...]``.
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, 5)
+            Columns ``prediction`` (as :meth:`predict`), ``baseline``
+            (``μ + b_u + b_i`` of the fitted ``baseline_``), ``neighbor_mean``
+            (the similarity-weighted mean of the neighbours' ratings minus
+            their centring term, 0 without neighbours), ``similarity_sum``
+            (``Σ |sim|`` over the neighbours used) and ``n_neighbors_used``.
+        """
+        users, items = self._encode_X(X)
+        centre, num, den, count, baseline = self._pair_terms(users, items)
+        pred, mean = self._combine(centre, num, den, count, baseline)
+        if self.clip:
+            pred = np.clip(pred, *self.rating_range_)
+        return np.column_stack([pred, baseline, mean, den, count.astype(float)])
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the ``transform`` columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+
+        Returns
+        -------
+        names : ndarray of str
+            ``["prediction", "baseline", "neighbor_mean", "similarity_sum",
+            "n_neighbors_used"]``.
+        """
+        check_is_fitted(self)
+        return np.asarray(_FEATURES, dtype=object)
+
+    # -- ranking ---------------------------------------------------------------
+
+    def _score_items(self, users):
+        """Scores of every item, each neighbourhood fixed at fit (``neighbors_``)."""
+        n_items = len(self.item_ids_)
+        scores = np.array(self.baseline_._score_items(users), dtype=np.float64)
+        known = np.flatnonzero(users != UNKNOWN)
+        residuals = self._centred(self.user_items_, self._center_mode)
+        pattern = with_data(residuals, np.ones(residuals.nnz))
+        S = self.neighbors_
+        if self._entity == "item":
+            # num[u, i] = Σ_j res[u, j] S[i, j]: products with S transposed.
+            S = S.T.tocsr()
+        S_abs = with_data(S, np.abs(S.data))
+        S_one = with_data(S, np.ones(S.nnz))
+        step = max(1, _CHUNK_ENTRIES // max(n_items, 1))
+        for start in range(0, len(known), step):
+            rows = known[start : start + step]
+            u = users[rows]
+            if self._entity == "item":
+                num = (residuals[u] @ S).toarray()
+                den = (pattern[u] @ S_abs).toarray()
+                count = (pattern[u] @ S_one).toarray()
+                centre = self.item_mean_[None, :]
+            else:  # num[u, i] = Σ_v S[u, v] res[v, i]
+                num = (S[u] @ residuals).toarray()
+                den = (S_abs[u] @ pattern).toarray()
+                count = (S_one[u] @ pattern).toarray()
+                centre = self.user_mean_[u][:, None]
+            if self._center_mode == "baseline":
+                centre = scores[rows]
+            scores[rows] = self._combine(centre, num, den, count, scores[rows])[0]
+        return scores
+
+    def _similar(self, ids, vocabulary, n, kind):
+        check_is_fitted(self)
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n must be a positive integer; got {n!r}")
+        ids = np.asarray(ids)
+        if ids.ndim != 1:
+            raise ValueError(f"{kind}s must be 1-D; got shape {ids.shape}")
+        index = encode_ids(ids, vocabulary)
+        if (index == UNKNOWN).any():
+            raise ValueError(
+                f"unknown {kind} id(s) not seen in fit, e.g. "
+                f"{ids[index == UNKNOWN][:5].tolist()}: they have no neighbours"
+            )
+        n_total = len(vocabulary)
+        n_out = min(n, n_total - 1)
+        if n_out == 0:
+            return np.empty((len(ids), 0), vocabulary.dtype), np.empty((len(ids), 0))
+        dense = np.full((len(ids), n_total), -np.inf)
+        rows = self.similarity_[index]
+        dense[np.repeat(np.arange(len(ids)), np.diff(rows.indptr)), rows.indices] = (
+            rows.data
+        )
+        # One more than needed, then drop the query itself (or the last one).
+        top = _topk_indices(dense, n_out + 1)
+        keep = top != index[:, None]
+        keep[keep.all(axis=1), -1] = False
+        top = top[keep].reshape(len(ids), n_out)
+        return vocabulary[top], np.take_along_axis(dense, top, axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Ids carry no signal on random numeric data, so R² on it is poor.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+
+class UserKNNRegressor(_NeighborhoodRegressor):
+    """User-user neighbourhood collaborative filtering.
+
+    Predicts a rating from the ratings that the ``n_neighbors`` users most
+    similar to ``u`` gave to item ``i`` (Herlocker et al. 1999)::
+
+        r̂_ui = c_ui + Σ_(v ∈ N_i(u)) sim(u, v) (r_vi − c_vi)
+                      / Σ_(v ∈ N_i(u)) |sim(u, v)|
+
+    where ``N_i(u)`` holds the ``n_neighbors`` users most similar to ``u``
+    among those who rated ``i`` and ``c`` is the centring term chosen by
+    ``center``: the user's mean ``r̄_u`` (``center=True``, the lecture's
+    formula), the baseline ``b_ui = μ + b_u + b_i`` (``"baseline"``, the
+    default) or 0 (``False``, a plain weighted average).
+
+    Parameters
+    ----------
+    n_neighbors : int, default=40
+        ``k``: the number of neighbours of each prediction.
+    metric : {"centered_cosine", "cosine", "pearson", "adjusted_cosine", \
+"pearson_baseline"}, default="centered_cosine"
+        Similarity of two users (see Notes).
+    center : bool or "baseline", default="baseline"
+        What each rating is centred on before the neighbours' ratings are
+        averaged: ``True`` its user's mean rating, ``"baseline"`` the fitted
+        baseline ``b_ui = μ + b_u + b_i``, ``False`` nothing (a plain weighted
+        average of the ratings).
+    shrinkage : float, default=0.0
+        Similarities are multiplied by ``n_common / (n_common + shrinkage)``,
+        where ``n_common`` is the number of items both users rated, so
+        that similarities resting on little evidence count less.
+    min_support : int, default=1
+        Two users with fewer than ``min_support`` common items have
+        similarity 0.
+    min_neighbors : int, default=1
+        A prediction with fewer usable neighbours falls back to its centring
+        term (see Notes).
+    min_similarity : float or None, default=None
+        Neighbours must have a similarity above it; ``None`` also admits
+        negatively similar users (they enter the denominator with
+        ``|sim|``), which slightly improves accuracy on MovieLens. Use ``0.0``
+        for positive neighbours only, as Surprise and LensKit do.
+    n_candidates : int, default=1000
+        Most similar users kept per user after fit, among which the
+        ``n_neighbors`` nearest that rated the target are picked at predict
+        time (so a prediction never uses more than ``n_candidates``). Memory
+        grows with ``n_users * n_candidates``; predictions are exact when
+        ``n_candidates >= n_users - 1``.
+    baseline : recommender, default=None
+        The model of ``b_ui`` used by ``center="baseline"``,
+        ``metric="pearson_baseline"`` and the fallback for unknown ids; None
+        means :class:`~sklearn_attnrec.BaselineRegressor` with its defaults.
+        It is cloned and fitted in ``fit``.
+    clip : bool, default=True
+        Clip predictions to the range of the training ratings (ranking scores
+        are not clipped).
+    handle_unknown : {"fallback", "error"}, default="fallback"
+        Pairs with a user or item unseen in fit: ``"fallback"`` predicts the
+        fitted baseline, which drops the unknown bias (``μ + b_i`` for an
+        unknown user, ``μ + b_u`` for an unknown item, ``μ`` for both);
+        ``"error"`` raises a ``ValueError``.
+
+    Attributes
+    ----------
+    similarity_ : scipy.sparse.csr_matrix of shape (n_users, n_users)
+        Row ``a`` holds the similarities of the (at most ``n_candidates``)
+        most similar users of user ``a`` kept after fit, never ``a`` itself.
+        Indexed like ``user_ids_``.
+    neighbors_ : scipy.sparse.csr_matrix of shape (n_users, n_users)
+        The ``n_neighbors`` largest entries of each row of ``similarity_``: the
+        fixed neighbourhoods used for ranking (ties broken by lower index).
+    baseline_ : recommender
+        The fitted clone of ``baseline`` (fitted on the encoded ids, so its
+        indices are this model's).
+    user_mean_ : ndarray of shape (n_users,)
+        Mean training rating of each user.
+    item_mean_ : ndarray of shape (n_items,)
+        Mean training rating of each item.
+    rating_range_ : tuple of float
+        ``(min, max)`` training rating, used by ``clip``.
+    user_ids_, item_ids_ : ndarray
+        Raw ids seen in fit; their order indexes the fitted arrays.
+    user_items_ : scipy.sparse.csr_matrix of shape (n_users, n_items)
+        Training ratings (rows are users).
+    n_features_in_ : int
+        Number of columns of ``X`` in fit.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` when it was a DataFrame.
+    See Also
+    --------
+    ItemKNNRegressor : The item-item model, usually more accurate.
+    BaselineRegressor : The baseline used for centring and fallbacks.
+
+    Notes
+    -----
+    Defaults: ``centered_cosine`` similarities, baseline centring and
+    negatively similar neighbours admitted. They were chosen by the RMSE on
+    inner 80/20 splits of the training parts of MovieLens 100K's canonical
+    folds (never on the test parts), with ``n_neighbors=40``; see
+    ``benchmarks/bench_neighbors.py`` for the figures on the test folds.
+
+    Similarities (``x_a`` is the rating vector of user ``a`` over the
+    items, unknown entries absent):
+
+    - ``"cosine"``: cosine of the raw rating vectors, unknowns counting as 0;
+    - ``"centered_cosine"``: each vector minus its own mean over its known
+      entries, unknowns as 0, then cosine over the whole vectors (the lecture's
+      and LensKit's definition);
+    - ``"pearson"``: correlation over the co-rated entries only, means taken
+      over those entries (Surprise's ``pearson``);
+    - ``"adjusted_cosine"``: ratings minus the mean of the item that gave
+      or received them, cosine over the co-rated entries (Sarwar et al. 2001,
+      for items);
+    - ``"pearson_baseline"``: residuals ``r_ui − b_ui`` of the baseline, cosine
+      over the co-rated entries (Surprise's ``pearson_baseline``; Koren 2010).
+
+    Then ``sim · n_common / (n_common + shrinkage)``; pairs with fewer than
+    ``min_support`` common items get 0. Similarities are computed by
+    sparse matrix products, a block of users at a time, keeping the
+    ``n_candidates`` best of each, so memory grows with ``n_users *
+    n_candidates``, not with its square.
+    No neighbour: when fewer than ``min_neighbors`` neighbours are usable (or
+    their similarities sum to 0) the prediction is the centring term alone:
+    ``r̄_u`` for ``center=True``, ``b_ui`` for ``"baseline"`` and for
+    ``False``. Predictions are never NaN.
+
+    Ranking (``recommend``, ranking scorers) scores every item at once with
+    each user's ``n_neighbors`` nearest users fixed at fit time (``neighbors_``),
+    the users who did not rate an item dropping out: one sparse product per
+    block of users. Those scores can differ from :meth:`predict`, which picks
+    for each pair the nearest among the users who rated the item.
+
+    ``transform`` returns five columns per row: ``prediction`` (as
+    :meth:`predict`), ``baseline`` (``b_ui``), ``neighbor_mean`` (the
+    similarity-weighted mean of the neighbours' ratings ``r − c``, centred as
+    ``center`` says, 0 without neighbours), ``similarity_sum`` (``Σ |sim|``
+    of the neighbours used) and ``n_neighbors_used``.
+
+    References
+    ----------
+    J. L. Herlocker, J. A. Konstan, A. Borchers and J. Riedl, "An algorithmic
+    framework for performing collaborative filtering", SIGIR 1999.
+
+    Y. Koren, "Factorization meets the neighborhood: a multifaceted
+    collaborative filtering model", KDD 2008.
+
+    Examples
+    --------
+    >>> from sklearn_attnrec import UserKNNRegressor
+    >>> X = [["ann", "a"], ["ann", "b"], ["bob", "a"], ["bob", "b"], ["bob", "c"],
+    ...      ["cy", "a"], ["cy", "c"]]
+    >>> y = [5, 1, 4, 2, 5, 1, 2]
+    >>> model = UserKNNRegressor(n_neighbors=1, center=True).fit(X, y)
+    >>> users, sims = model.similar_users(["ann"], n=2)
+    >>> users, sims.round(2)
+    (array([['bob', 'cy']], dtype=object), array([[ 0.65, -0.5 ]]))
+    >>> model.predict([["ann", "c"]]).round(2)  # r̄_ann + (r_bob,c − r̄_bob)
+    array([4.33])
+    """
+
+    _entity = "user"
+
+    def similar_users(self, users, n=10):
+        """The ``n`` users most similar to each of ``users``.
+
+        Parameters
+        ----------
+        users : array-like of shape (n_queries,)
+            Raw ids of users seen in fit (an unknown id raises a
+            ``ValueError``: it has no neighbours).
+        n : int, default=10
+            Number of neighbours per user.
+
+        Returns
+        -------
+        user_ids : ndarray of shape (n_queries, min(n, n_users - 1))
+            Most similar users first, never the user itself.
+        similarities : ndarray of shape (n_queries, min(n, n_users - 1))
+            Their similarities; ``-inf`` where fewer neighbours were kept.
+        """
+        return self._similar(users, self.user_ids_, n, "user")
+
+
+class ItemKNNRegressor(_NeighborhoodRegressor):
+    """Item-item neighbourhood collaborative filtering.
+
+    Predicts a rating from the ratings that user ``u`` gave to the
+    ``n_neighbors`` items most similar to ``i`` (Sarwar et al. 2001)::
+
+        r̂_ui = c_ui + Σ_(j ∈ N_u(i)) sim(i, j) (r_uj − c_uj)
+                      / Σ_(j ∈ N_u(i)) |sim(i, j)|
+
+    where ``N_u(i)`` holds the ``n_neighbors`` items most similar to ``i``
+    among those ``u`` rated and ``c`` is the centring term chosen by
+    ``center``: the item's mean ``r̄_i`` (``center=True``), the baseline
+    ``b_ui = μ + b_u + b_i`` (``"baseline"``, the default) or 0 (``False``,
+    the lecture's plain weighted average ``Σ sim · r_uj / Σ sim``).
+
+    Parameters
+    ----------
+    n_neighbors : int, default=40
+        ``k``: the number of neighbours of each prediction.
+    metric : {"centered_cosine", "cosine", "pearson", "adjusted_cosine", \
+"pearson_baseline"}, default="centered_cosine"
+        Similarity of two items (see Notes).
+    center : bool or "baseline", default="baseline"
+        What each rating is centred on before the neighbours' ratings are
+        averaged: ``True`` its item's mean rating, ``"baseline"`` the fitted
+        baseline ``b_ui = μ + b_u + b_i``, ``False`` nothing (a plain weighted
+        average of the ratings).
+    shrinkage : float, default=0.0
+        Similarities are multiplied by ``n_common / (n_common + shrinkage)``,
+        where ``n_common`` is the number of users both items rated, so
+        that similarities resting on little evidence count less.
+    min_support : int, default=1
+        Two items with fewer than ``min_support`` common users have
+        similarity 0.
+    min_neighbors : int, default=1
+        A prediction with fewer usable neighbours falls back to its centring
+        term (see Notes).
+    min_similarity : float or None, default=None
+        Neighbours must have a similarity above it; ``None`` also admits
+        negatively similar items (they enter the denominator with
+        ``|sim|``), which slightly improves accuracy on MovieLens. Use ``0.0``
+        for positive neighbours only, as Surprise and LensKit do.
+    n_candidates : int, default=1000
+        Most similar items kept per item after fit, among which the
+        ``n_neighbors`` nearest that rated the target are picked at predict
+        time (so a prediction never uses more than ``n_candidates``). Memory
+        grows with ``n_items * n_candidates``; predictions are exact when
+        ``n_candidates >= n_items - 1``.
+    baseline : recommender, default=None
+        The model of ``b_ui`` used by ``center="baseline"``,
+        ``metric="pearson_baseline"`` and the fallback for unknown ids; None
+        means :class:`~sklearn_attnrec.BaselineRegressor` with its defaults.
+        It is cloned and fitted in ``fit``.
+    clip : bool, default=True
+        Clip predictions to the range of the training ratings (ranking scores
+        are not clipped).
+    handle_unknown : {"fallback", "error"}, default="fallback"
+        Pairs with a user or item unseen in fit: ``"fallback"`` predicts the
+        fitted baseline, which drops the unknown bias (``μ + b_i`` for an
+        unknown user, ``μ + b_u`` for an unknown item, ``μ`` for both);
+        ``"error"`` raises a ``ValueError``.
+
+    Attributes
+    ----------
+    similarity_ : scipy.sparse.csr_matrix of shape (n_items, n_items)
+        Row ``a`` holds the similarities of the (at most ``n_candidates``)
+        most similar items of item ``a`` kept after fit, never ``a`` itself.
+        Indexed like ``item_ids_``.
+    neighbors_ : scipy.sparse.csr_matrix of shape (n_items, n_items)
+        The ``n_neighbors`` largest entries of each row of ``similarity_``: the
+        fixed neighbourhoods used for ranking (ties broken by lower index).
+    baseline_ : recommender
+        The fitted clone of ``baseline`` (fitted on the encoded ids, so its
+        indices are this model's).
+    user_mean_ : ndarray of shape (n_users,)
+        Mean training rating of each user.
+    item_mean_ : ndarray of shape (n_items,)
+        Mean training rating of each item.
+    rating_range_ : tuple of float
+        ``(min, max)`` training rating, used by ``clip``.
+    user_ids_, item_ids_ : ndarray
+        Raw ids seen in fit; their order indexes the fitted arrays.
+    user_items_ : scipy.sparse.csr_matrix of shape (n_users, n_items)
+        Training ratings (rows are users).
+    n_features_in_ : int
+        Number of columns of ``X`` in fit.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` when it was a DataFrame.
+    See Also
+    --------
+    UserKNNRegressor : The user-user model.
+    ContentBasedRecommender : Items similar by their features.
+    BaselineRegressor : The baseline used for centring and fallbacks.
+
+    Notes
+    -----
+    Defaults: ``centered_cosine`` similarities, baseline centring and
+    negatively similar neighbours admitted, ``n_neighbors=40``. They were
+    chosen by the RMSE on inner 80/20 splits of the training parts of
+    MovieLens 100K's canonical folds (never on the test parts); see
+    ``benchmarks/bench_neighbors.py`` for the figures on the test folds.
+
+    Similarities (``x_a`` is the rating vector of item ``a`` over the
+    users, unknown entries absent):
+
+    - ``"cosine"``: cosine of the raw rating vectors, unknowns counting as 0;
+    - ``"centered_cosine"``: each vector minus its own mean over its known
+      entries, unknowns as 0, then cosine over the whole vectors (the lecture's
+      and LensKit's definition);
+    - ``"pearson"``: correlation over the co-rated entries only, means taken
+      over those entries (Surprise's ``pearson``);
+    - ``"adjusted_cosine"``: ratings minus the mean of the user that gave
+      or received them, cosine over the co-rated entries (Sarwar et al. 2001,
+      for items);
+    - ``"pearson_baseline"``: residuals ``r_ui − b_ui`` of the baseline, cosine
+      over the co-rated entries (Surprise's ``pearson_baseline``; Koren 2010).
+
+    Then ``sim · n_common / (n_common + shrinkage)``; pairs with fewer than
+    ``min_support`` common users get 0. Similarities are computed by
+    sparse matrix products, a block of items at a time, keeping the
+    ``n_candidates`` best of each, so memory grows with ``n_items *
+    n_candidates``, not with its square.
+    No neighbour: when fewer than ``min_neighbors`` neighbours are usable (or
+    their similarities sum to 0) the prediction is the centring term alone:
+    ``r̄_i`` for ``center=True``, ``b_ui`` for ``"baseline"`` and for
+    ``False``. Predictions are never NaN.
+
+    Ranking (``recommend``, ranking scorers) scores every item at once with
+    each item's ``n_neighbors`` nearest items fixed at fit time (``neighbors_``),
+    the items the user did not rate dropping out: the user's row of centred
+    ratings times the sparse top-``k`` similarity matrix (the item-based top-N
+    model of
+    Deshpande and Karypis 2004). Those scores can differ from :meth:`predict`,
+    which picks for each pair the nearest among the items the user rated.
+
+    ``transform`` returns five columns per row: ``prediction`` (as
+    :meth:`predict`), ``baseline`` (``b_ui``), ``neighbor_mean`` (the
+    similarity-weighted mean of the neighbours' ratings ``r − c``, centred as
+    ``center`` says, 0 without neighbours), ``similarity_sum`` (``Σ |sim|``
+    of the neighbours used) and ``n_neighbors_used``.
+
+    References
+    ----------
+    B. Sarwar, G. Karypis, J. Konstan and J. Riedl, "Item-based collaborative
+    filtering recommendation algorithms", WWW 2001.
+
+    M. Deshpande and G. Karypis, "Item-based top-N recommendation algorithms",
+    ACM TOIS 22(1), 2004.
+
+    Y. Koren, "Factorization meets the neighborhood: a multifaceted
+    collaborative filtering model", KDD 2008.
+
+    Examples
+    --------
+    The worked example of the lecture: six movies rated by twelve users; the
+    two movies most similar to movie 1 among those user 5 rated are movies 6
+    and 3, and ``r̂ = (0.59 · 3 + 0.41 · 2) / (0.59 + 0.41) ≈ 2.6``.
+
+    >>> import numpy as np
+    >>> from sklearn_attnrec import ItemKNNRegressor
+    >>> R = np.array([[1, 0, 3, 0, 0, 5, 0, 0, 5, 0, 4, 0],  # 0: not rated
+    ...               [0, 0, 5, 4, 0, 0, 4, 0, 0, 2, 1, 3],
+    ...               [2, 4, 0, 1, 2, 0, 3, 0, 4, 3, 5, 0],
+    ...               [0, 2, 4, 0, 5, 0, 0, 4, 0, 0, 2, 0],
+    ...               [0, 0, 4, 3, 4, 2, 0, 0, 0, 0, 2, 5],
+    ...               [1, 0, 3, 0, 3, 0, 0, 2, 0, 0, 4, 0]])
+    >>> movies, users = np.nonzero(R)
+    >>> X = np.column_stack([users + 1, movies + 1])  # [user, movie] rows
+    >>> y = R[movies, users]
+    >>> model = ItemKNNRegressor(metric="centered_cosine", n_neighbors=2,
+    ...                          center=False).fit(X, y)
+    >>> movies, sims = model.similar_items([1], n=2)
+    >>> movies, sims.round(2)
+    (array([[6, 3]]), array([[0.59, 0.41]]))
+    >>> model.predict([[5, 1]]).round(1)
+    array([2.6])
+    """
+
+    _entity = "item"
+
+    def similar_items(self, items, n=10):
+        """The ``n`` items most similar to each of ``items``.
+
+        Parameters
+        ----------
+        items : array-like of shape (n_queries,)
+            Raw ids of items seen in fit (an unknown id raises a
+            ``ValueError``: it has no neighbours).
+        n : int, default=10
+            Number of neighbours per item.
+
+        Returns
+        -------
+        item_ids : ndarray of shape (n_queries, min(n, n_items - 1))
+            Most similar items first, never the item itself.
+        similarities : ndarray of shape (n_queries, min(n, n_items - 1))
+            Their similarities; ``-inf`` where fewer neighbours were kept.
+        """
+        return self._similar(items, self.item_ids_, n, "item")

@@ -1,0 +1,223 @@
+"""Blocked sparse similarities between the rows of a rating matrix, top-k kept.
+
+The similarity of every pair of rows of ``X`` (users, or items) comes from sparse
+matrix products computed for a block of rows at a time, and only on the pairs
+of rows that share a column (co-rated pairs). Of each block only the ``n_keep``
+most similar rows of every row are kept, so that memory grows with
+``n_rows * n_keep`` and never with ``n_rows ** 2``.
+
+In ``X`` every stored entry is an observed value (an explicit zero included) and
+every absent entry is unknown.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils import gen_batches
+
+from ..metrics._ranking import _topk_indices
+
+# Bound on the pairs of rows of one block (rows * n_rows); the dense worst case
+# of the block's products.
+_BLOCK_ENTRIES = 1 << 22
+
+# How each metric compares two rows: "whole" (cosine over the whole vectors,
+# unknowns as 0), "corated" (cosine over the entries both rows know) or
+# "pearson" (correlation over those entries, means taken over them too).
+_NORMS = ("whole", "corated", "pearson")
+
+
+def with_data(M, data):
+    """``M``'s sparsity pattern holding ``data`` (the indices are shared)."""
+    return sp.csr_matrix((data, M.indices, M.indptr), shape=M.shape)
+
+
+def top_k_per_segment(segment, key, n_segments, k):
+    """Mask of the ``k`` largest ``key`` of each segment (ties: earlier first).
+
+    ``segment`` is sorted (entries of a segment are contiguous). Segments of
+    more than ``k`` entries are padded into dense rows, grouped by size (powers
+    of two, so padding at most doubles the work), and their top ``k`` found by
+    a partial sort; the others are kept whole.
+    """
+    sizes = np.bincount(segment, minlength=n_segments)
+    selected = sizes[segment] <= k
+    crowded = np.flatnonzero(sizes > k)
+    if len(crowded) == 0:
+        return selected
+    starts = np.cumsum(sizes) - sizes
+    group = np.ceil(np.log2(sizes[crowded])).astype(np.int16)
+    for g in np.unique(group):
+        members = crowded[group == g]
+        counts = sizes[members]
+        rows = np.repeat(np.arange(len(members)), counts)
+        offsets = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+        padded = np.full((len(members), counts.max()), -np.inf)
+        padded[rows, offsets] = key[np.repeat(starts[members], counts) + offsets]
+        top = _topk_indices(padded, k)
+        selected[(starts[members][:, None] + top).ravel()] = True
+    return selected
+
+
+class _Operands:
+    """``X`` with its pattern, squares and transposes, computed once."""
+
+    def __init__(self, X):
+        self.X = X
+        self.P = with_data(X, np.ones_like(X.data))
+        self.X2 = with_data(X, X.data**2)
+        self.XT = X.T.tocsr()
+        self.PT = self.P.T.tocsr()
+        self.X2T = self.X2.T.tocsr()
+        self.sq = np.asarray(self.X2.sum(axis=1)).ravel()
+
+
+def similarity_block(ops, rows, *, norm, need_support=True):
+    """Similarities of the rows ``rows`` of ``ops.X`` to the rows they share a
+    column with.
+
+    Parameters
+    ----------
+    ops : _Operands
+        The matrix to compare, of shape (n_rows, n_cols).
+    rows : slice
+        The block of rows.
+    norm : {"whole", "corated", "pearson"}
+        See the module's ``_NORMS``.
+    need_support : bool, default=True
+        Return the number of common columns of each pair. Without it, and for
+        ``norm="whole"``, only the pairs with a nonzero dot product are listed
+        (the others have similarity 0) and ``n_common`` is None.
+
+    Returns
+    -------
+    row, col : ndarray of int
+        The pairs (``row`` relative to the block), row-major, sorted columns.
+    sim : ndarray of float
+        Their similarity, 0 where undefined (a zero norm or variance).
+    n_common : ndarray of float or None
+        The number of columns both rows know.
+    """
+    n_rows = ops.X.shape[0]
+    Xb, Pb, X2b = ops.X[rows], ops.P[rows], ops.X2[rows]
+    dot = (Xb @ ops.XT).tocsr()
+    dot.sort_indices()
+    if need_support or norm != "whole":
+        pairs = (Pb @ ops.PT).tocsr()  # all co-rated pairs
+        pairs.sort_indices()
+    else:
+        pairs = dot
+    row = np.repeat(np.arange(pairs.shape[0]), np.diff(pairs.indptr))
+    col = pairs.indices
+
+    def on_pairs(product):
+        """The values of ``product`` on the listed pairs (0 elsewhere)."""
+        product = product.tocsr()
+        product.sort_indices()
+        if product.nnz == pairs.nnz:  # its pattern is the pairs' pattern
+            return product.data
+        keys = row * np.int64(n_rows) + col
+        coo = product.tocoo()
+        out = np.zeros(pairs.nnz)
+        out[np.searchsorted(keys, coo.row * np.int64(n_rows) + coo.col)] = coo.data
+        return out
+
+    n_common = pairs.data if pairs is not dot else None
+    dot = on_pairs(dot)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if norm == "whole":
+            num = dot
+            den = np.sqrt(ops.sq[rows][row] * ops.sq[col])
+        elif norm == "corated":
+            num = dot
+            den = np.sqrt(on_pairs(X2b @ ops.PT) * on_pairs(Pb @ ops.X2T))
+        else:  # pearson, with the means over the co-rated entries
+            sum_a = on_pairs(Xb @ ops.PT)
+            sum_b = on_pairs(Pb @ ops.XT)
+            sq_a = n_common * on_pairs(X2b @ ops.PT)
+            sq_b = n_common * on_pairs(Pb @ ops.X2T)
+            num = n_common * dot - sum_a * sum_b
+            # n Σx² − (Σx)² cancels: a constant vector leaves rounding noise,
+            # which must count as a zero variance.
+            var_a = np.where(sq_a - sum_a**2 > 1e-9 * sq_a, sq_a - sum_a**2, 0.0)
+            var_b = np.where(sq_b - sum_b**2 > 1e-9 * sq_b, sq_b - sum_b**2, 0.0)
+            den = np.sqrt(var_a * var_b)
+        sim = np.where(den > 0, num / den, 0.0)
+    # Rounding can push |sim| a hair above 1.
+    return row, col, np.clip(sim, -1.0, 1.0), n_common
+
+
+def topk_similarity(
+    X,
+    *,
+    norm,
+    n_keep,
+    shrinkage=0.0,
+    min_support=1,
+    min_similarity=0.0,
+    block_entries=_BLOCK_ENTRIES,
+):
+    """The ``n_keep`` most similar other rows of each row of ``X``.
+
+    Parameters
+    ----------
+    X : csr_matrix of shape (n_rows, n_cols)
+        Values to compare (already centred as the metric requires).
+    norm : {"whole", "corated", "pearson"}
+        How two rows are compared (see ``similarity_block``).
+    n_keep : int
+        Neighbours kept per row.
+    shrinkage : float, default=0.0
+        Similarities are multiplied by ``n_common / (n_common + shrinkage)``.
+    min_support : int, default=1
+        Pairs of rows with fewer common columns get similarity 0.
+    min_similarity : float or None, default=0.0
+        Only similarities strictly above it are kept; None keeps every nonzero
+        similarity.
+    block_entries : int, default=2**22
+        Bound on the pairs of rows of one block (``rows * n_rows``).
+
+    Returns
+    -------
+    similarity : csr_matrix of shape (n_rows, n_rows)
+        Row ``a`` holds the kept neighbours of ``a`` (never ``a`` itself), sorted
+        indices. Where a row has more than ``n_keep`` candidates, ties at the
+        cut are broken by lower index.
+    """
+    X = sp.csr_matrix(X, dtype=np.float64)
+    n_rows = X.shape[0]
+    ops = _Operands(X)
+    block = max(1, int(block_entries) // max(n_rows, 1))
+    need_support = shrinkage > 0 or min_support > 1
+    counts, indices, data = [], [], []
+    for rows in gen_batches(n_rows, block):
+        n_block = rows.stop - rows.start
+        row, col, sim, n_common = similarity_block(
+            ops, rows, norm=norm, need_support=need_support
+        )
+        keep = (sim != 0) & (row + rows.start != col)
+        if need_support:
+            sim = sim * (n_common / (n_common + shrinkage))
+            keep &= n_common >= min_support
+        if min_similarity is not None:
+            keep &= sim > min_similarity
+        row, col, sim = row[keep], col[keep], sim[keep]
+        keep = top_k_per_segment(row, sim, n_block, n_keep)
+        counts.append(np.bincount(row[keep], minlength=n_block))
+        indices.append(col[keep].astype(np.int32))
+        data.append(sim[keep])
+    if not counts:  # no rows at all
+        return sp.csr_matrix((n_rows, n_rows))
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))])
+    return sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), indptr),
+        shape=(n_rows, n_rows),
+    )
+
+
+def truncate_rows(S, k):
+    """The ``k`` largest entries of each row of ``S`` (ties: lower index)."""
+    row = np.repeat(np.arange(S.shape[0]), np.diff(S.indptr))
+    keep = top_k_per_segment(row, S.data, S.shape[0], k)
+    counts = np.bincount(row[keep], minlength=S.shape[0])
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    return sp.csr_matrix((S.data[keep], S.indices[keep], indptr), shape=S.shape)
