@@ -1,8 +1,9 @@
-"""How MatrixFactorization's explicit defaults were chosen: inner validation only.
+"""How MatrixFactorization's defaults were chosen: inner validation only.
 
 For each canonical training fold uN.base of MovieLens 100K, 20% of each user's
-ratings are held out (PerUserKFold-style, seeded) and the candidate settings are
-scored by RMSE on that held-out part. The test folds uN.test are never read.
+ratings are held out (seeded) and the candidate settings are scored on that
+held-out part: RMSE for explicit feedback, NDCG@10 (relevant: rating >= 4) for
+implicit feedback. The test folds uN.test are never read.
 
     python benchmarks/tune_mf_defaults.py
 """
@@ -12,7 +13,7 @@ import itertools
 import numpy as np
 from _common import command_line, parse_args, rmse
 
-from sklearn_attnrec import MatrixFactorization, fetch_movielens
+from sklearn_attnrec import MatrixFactorization, fetch_movielens, make_ranking_scorer
 from sklearn_attnrec.model_selection import train_test_split_interactions
 
 GRID = {
@@ -23,6 +24,7 @@ GRID = {
         "learning_rate": [0.01, 0.02],
     },
 }
+IMPLICIT_GRID = {"alpha": [1.0, 2.0, 3.0, 5.0], "confidence_scale": [0.25, 1.0, 3.0]}
 
 
 def main():
@@ -53,7 +55,24 @@ def main():
         for score, params in sorted(rows, key=lambda row: row[0]):
             print(f"{solver}  inner RMSE {score:.4f}  {params}")
         print()
-    print(f"command: {command_line()}")
+    scorer = make_ranking_scorer("ndcg", k=10, threshold=4)
+    rows = []
+    for values in itertools.product(*IMPLICIT_GRID.values()):
+        params = dict(zip(IMPLICIT_GRID, values))
+        scores = [
+            scorer(
+                MatrixFactorization(feedback="implicit", random_state=0, **params).fit(
+                    X_fit
+                ),
+                X_val,
+                y_val,
+            )
+            for X_fit, X_val, y_fit, y_val in splits
+        ]
+        rows.append((np.mean(scores), params))
+    for score, params in sorted(rows, key=lambda row: -row[0]):
+        print(f"implicit  inner NDCG@10 {score:.4f}  {params}")
+    print(f"\ncommand: {command_line()}")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ The most used names are importable from the top level::
 
 Subpackages: :mod:`~sklearn_attnrec.datasets`, :mod:`~sklearn_attnrec.metrics`,
 :mod:`~sklearn_attnrec.model_selection`, :mod:`~sklearn_attnrec.baselines`,
+:mod:`~sklearn_attnrec.neighbors`, :mod:`~sklearn_attnrec.factorization`,
 :mod:`~sklearn_attnrec.utils`.
 """
 

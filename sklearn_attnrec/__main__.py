@@ -14,6 +14,8 @@ from sklearn.model_selection import cross_validate
 
 from . import (
     BaselineRegressor,
+    ItemKNNRegressor,
+    MatrixFactorization,
     PerUserKFold,
     PopularityRecommender,
     __version__,
@@ -27,6 +29,10 @@ def _models():
     return {
         "PopularityRecommender": PopularityRecommender(),
         "BaselineRegressor": BaselineRegressor(),
+        "ItemKNNRegressor": ItemKNNRegressor(),
+        "MatrixFactorization ALS": MatrixFactorization(random_state=0),
+        "MatrixFactorization SGD": MatrixFactorization(solver="sgd", random_state=0),
+        "MF implicit": MatrixFactorization(feedback="implicit", random_state=0),
     }
 
 
@@ -44,7 +50,8 @@ def run(X, y, *, n_splits=3, random_state=0, stream=print):
     rows = []
     for name, model in _models().items():
         # RMSE only means something for models that predict ratings.
-        scoring = {"rmse": _rmse, **ranking} if is_regressor(model) else ranking
+        rates = is_regressor(model) and getattr(model, "feedback", "") != "implicit"
+        scoring = {"rmse": _rmse, **ranking} if rates else ranking
         start = time.perf_counter()
         result = cross_validate(model, X, y, cv=cv, scoring=scoring)
         seconds = time.perf_counter() - start

@@ -154,8 +154,8 @@ def implicit_half_step_with_fit(buckets, fixed, current, alpha, cg_steps=3):
     fixed : torch.Tensor of shape (n_cols, k)
     current : torch.Tensor of shape (n_rows, k)
         Starting point; not modified.
-    alpha : float
-        L2 penalty.
+    alpha : float or torch.Tensor of shape (n_rows,)
+        L2 penalty, one for all rows or one per row.
     cg_steps : int, default=3
 
     Returns
@@ -167,24 +167,29 @@ def implicit_half_step_with_fit(buckets, fixed, current, alpha, cg_steps=3):
         already gathered (see ``MatrixFactorization._implicit_objective``).
     """
     gram = fixed.T @ fixed
-    gram.diagonal().add_(alpha)
+    penalty = torch.as_tensor(alpha, dtype=fixed.dtype).expand(buckets.shape[0])
     fixed_z = _with_zero_row(fixed)
     solution = current.clone()
     observed_fit = 0.0
     for rows, cols, weights, mask in buckets.buckets:
         gathered = _gather(fixed_z, cols)  # (b, L, k)
 
-        def apply(p, gathered=gathered, weights=weights):
-            # A p = (FᵀF + αI) p + Σ_i (c_ui − 1) (f_i·p) f_i; the row-vector form
-            # (b, 1, L) @ (b, L, k) reads ``gathered`` in place (no transpose copy).
-            along = (
-                torch.bmm(gathered, p.unsqueeze(-1)).transpose(1, 2) * weights[:, None]
-            )
-            return p @ gram + torch.bmm(along, gathered).squeeze(1)
+        def sparse_part(vectors, gathered=gathered):
+            # Σ_i v_i f_i for a (b, L) weight per entry: (b, 1, L) @ (b, L, k) reads
+            # ``gathered`` in place (no transposed copy).
+            return torch.bmm(vectors.unsqueeze(1), gathered).squeeze(1)
 
-        rhs = torch.bmm((weights + mask).unsqueeze(1), gathered).squeeze(1)
+        row_penalty = penalty[rows, None]
+
+        def apply(p, gathered=gathered, weights=weights, row_penalty=row_penalty):
+            # A p = (FᵀF + α_u I) p + Σ_i (c_ui − 1) (f_i·p) f_i
+            along = torch.bmm(gathered, p.unsqueeze(-1)).squeeze(-1) * weights
+            return p @ gram + row_penalty * p + sparse_part(along)
+
         x = current[rows]
-        residual = rhs - apply(x)
+        # r = b − A x, b = Σ_i c_ui f_i: one pass, Σ_i [c_ui − (c_ui − 1) f_i·x] f_i
+        along = torch.bmm(gathered, x.unsqueeze(-1)).squeeze(-1) * weights
+        residual = sparse_part(weights + mask - along) - x @ gram - row_penalty * x
         direction = residual.clone()
         rs_old = (residual * residual).sum(1)
         for _ in range(cg_steps):
