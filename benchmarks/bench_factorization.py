@@ -5,9 +5,11 @@
    time per fold, in the same run.
 2. Implicit feedback, fold u1 (interactions = u1.base, relevant = u1.test ratings
    >= 4, all unseen items ranked): NDCG@10 of ``feedback="implicit"`` and of the
-   implicit library's ``AlternatingLeastSquares`` with the same factors (64),
-   regularisation (0.05) and iterations (15), mean over three seeds, both scored
-   by the same scorer; popularity for reference.
+   implicit library's ``AlternatingLeastSquares``, 64 factors and 15 iterations,
+   mean over three seeds, both scored by the same scorer; popularity for
+   reference. Our penalty is weighted by √n per user/item, implicit's is not, so
+   the same ``alpha`` number means a different model: both libraries are shown
+   at the issue's 0.05 and at their own better settings.
 3. ``--scale``: implicit ALS on a synthetic 100,000 users x 20,000 items matrix with
    5,000,000 interactions, 64 factors, 15 iterations, one thread each: wall time.
 
@@ -121,19 +123,23 @@ def implicit_feedback(data):
     train, test = data.folds[0]
     scorer = make_ranking_scorer("ndcg", k=10, threshold=4)
     rows = []
-    ours = []
-    for seed in range(3):
-        model = MatrixFactorization(
-            n_components=64,
-            feedback="implicit",
-            alpha=0.05,
-            max_iter=15,
-            tol=0,
-            random_state=seed,
-        )
-        model, fit_s = timed(model.fit, X[train])
-        ours.append((scorer(model, X[test], y[test]), fit_s))
-    rows.append(("ours feedback='implicit'", ours))
+    for name, alpha in [
+        ("ours, default alpha (2.0)", None),
+        ("ours, alpha=0.05", 0.05),
+    ]:
+        runs = []
+        for seed in range(3):
+            model = MatrixFactorization(
+                n_components=64,
+                feedback="implicit",
+                alpha=alpha,
+                max_iter=15,
+                tol=0,
+                random_state=seed,
+            )
+            model, fit_s = timed(model.fit, X[train])
+            runs.append((scorer(model, X[test], y[test]), fit_s))
+        rows.append((name, runs))
     try:
         from implicit.cpu.als import AlternatingLeastSquares
     except ImportError:
@@ -145,24 +151,29 @@ def implicit_feedback(data):
             (np.ones(len(train), np.float32), (X[train, 0] - 1, X[train, 1] - 1)),
             shape=(n_users, n_items),
         )
-        theirs = []
-        for seed in range(3):
-            als = AlternatingLeastSquares(
-                factors=64,
-                regularization=0.05,
-                iterations=15,
-                num_threads=1,
-                random_state=seed,
-            )
-            _, fit_s = timed(als.fit, user_items, show_progress=False)
-            adapter = FixedFactors().fit(X[train], als.user_factors, als.item_factors)
-            theirs.append((scorer(adapter, X[test], y[test]), fit_s))
-        rows.append(("implicit AlternatingLeastSquares", theirs))
+        # 0.05 is the setting; the others show implicit's best case
+        # (chosen on this test fold, which only favours the reference).
+        for regularization in [0.05, 1.0, 10.0, 100.0]:
+            runs = []
+            for seed in range(3):
+                als = AlternatingLeastSquares(
+                    factors=64,
+                    regularization=regularization,
+                    iterations=15,
+                    num_threads=1,
+                    random_state=seed,
+                )
+                _, fit_s = timed(als.fit, user_items, show_progress=False)
+                adapter = FixedFactors().fit(
+                    X[train], als.user_factors, als.item_factors
+                )
+                runs.append((scorer(adapter, X[test], y[test]), fit_s))
+            rows.append((f"implicit ALS, regularization={regularization}", runs))
     popularity = PopularityRecommender().fit(X[train])
     rows.append(("PopularityRecommender", [(scorer(popularity, X[test], y[test]), 0)]))
     print_table(
         [
-            "model (64 factors, reg 0.05, 15 iterations)",
+            "model (64 factors, 15 iterations)",
             "NDCG@10 per seed",
             "mean NDCG@10",
             "fit s",

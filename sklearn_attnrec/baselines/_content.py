@@ -256,7 +256,7 @@ class ContentBasedRecommender(RecommenderMixin, TransformerMixin, BaseEstimator)
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+        X : array-like or DataFrame of shape (n_samples, n_features)
             Rows of ``[user_id, item_id, feature, ...]``, with the same columns
             as in fit. Items unseen in fit are scored from their features.
 
@@ -287,7 +287,7 @@ class ContentBasedRecommender(RecommenderMixin, TransformerMixin, BaseEstimator)
 
         Parameters
         ----------
-        X : array-like or DataFrame of shape (n_samples, n_features_in_)
+        X : array-like or DataFrame of shape (n_samples, n_features)
             Rows of ``[user_id, item_id, feature, ...]``.
 
         Returns

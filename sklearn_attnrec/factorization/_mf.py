@@ -24,9 +24,10 @@ from ._sgd import sgd_epoch
 
 _DEFAULT_ALPHA = {"explicit": 1.3, "implicit": 2.0}
 _DEFAULT_MAX_ITER = {"als": 15, "sgd": 40}
-# ALS's objective falls steeply in its first sweeps and then flattens; SGD's falls
-# slowly and noisily, so it needs a finer threshold to run long enough.
-_DEFAULT_TOL = {"als": 1e-3, "sgd": 1e-4}
+# Explicit ALS's objective falls steeply in its first sweeps from the SVD start and
+# then flattens; SGD's and implicit ALS's fall slowly while the model still
+# improves, so they need a finer threshold to run long enough.
+_EXPLICIT_ALS_TOL, _DEFAULT_TOL = 1e-3, 1e-4
 # Conjugate-gradient iterations per implicit half-step. Warm-started from the
 # previous sweep, 2 ranked as well as 3 or 6 (MovieLens 100K and synthetic data)
 # at two thirds of the cost.
@@ -99,7 +100,8 @@ class MatrixFactorization(
         ALS sweeps or SGD epochs; None means 15 for ALS and 40 for SGD.
     tol : float, default=None
         Stop when the training objective decreases by less than ``tol`` (relative)
-        in an iteration; None means 1e-3 for ALS and 1e-4 for SGD.
+        in an iteration; None means 1e-3 for ALS on explicit feedback and 1e-4
+        otherwise.
     learning_rate : float, default=0.02
         Initial SGD step size; epoch ``t`` uses ``learning_rate / (1 + 0.05 t)``.
     batch_size : int, default=1024
@@ -288,7 +290,10 @@ class MatrixFactorization(
         max_iter = (
             _DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter
         )
-        tol = _DEFAULT_TOL[self.solver] if self.tol is None else self.tol
+        tol = self.tol
+        if tol is None:
+            explicit_als = self.solver == "als" and self.feedback == "explicit"
+            tol = _EXPLICIT_ALS_TOL if explicit_als else _DEFAULT_TOL
         return float(alpha), int(max_iter), float(tol)
 
     # -- fitting ---------------------------------------------------------------
