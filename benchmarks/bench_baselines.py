@@ -9,8 +9,8 @@ split of each training fold, never on the test folds.
 """
 
 import numpy as np
-from _common import command_line, mae, parse_args, print_table, rmse, timed
 
+from _common import command_line, mae, parse_args, print_table, rmse, timed
 from sklearn_attnrec import BaselineRegressor, fetch_movielens
 
 

@@ -21,10 +21,10 @@ import time
 import numpy as np
 import scipy.sparse as sp
 import torch
-from _common import command_line, parse_args, print_table, rmse, timed
 from sklearn.base import BaseEstimator
 from threadpoolctl import threadpool_limits
 
+from _common import command_line, parse_args, print_table, rmse, timed
 from sklearn_attnrec import (
     MatrixFactorization,
     PopularityRecommender,

@@ -34,8 +34,8 @@ import time  # noqa: E402
 import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
-from _common import command_line, mae, parse_args, print_table, rmse, timed  # noqa: E402
 
+from _common import command_line, mae, parse_args, print_table, rmse, timed  # noqa: E402
 from sklearn_attnrec import (  # noqa: E402
     ContentBasedRecommender,
     ItemKNNRegressor,

@@ -11,8 +11,8 @@ implicit feedback. The test folds uN.test are never read.
 import itertools
 
 import numpy as np
-from _common import command_line, parse_args, rmse
 
+from _common import command_line, parse_args, rmse
 from sklearn_attnrec import MatrixFactorization, fetch_movielens, make_ranking_scorer
 from sklearn_attnrec.model_selection import train_test_split_interactions
 
