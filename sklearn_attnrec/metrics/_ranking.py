@@ -192,22 +192,35 @@ def _topk_block(scores, k):
     n_rows, n_items = scores.shape
     if scores.dtype.kind not in "fc":
         scores = scores.astype(np.float64)
-    neg = -scores  # ascending order of ``neg`` == descending order of scores
     if k >= n_items:
-        return np.argsort(neg, axis=1, kind="stable")
-    # The k-th smallest value of ``neg`` is the selection threshold. Everything
-    # strictly below is selected; among the items equal to the threshold the
-    # lowest column indices fill the remaining slots.
-    kth = np.partition(neg, k - 1, axis=1)[:, k - 1 : k]
-    better = neg < kth
+        return np.argsort(-scores, axis=1, kind="stable")
+    # Fast path: any k columns holding the k largest values, then a check that
+    # no value tied with the k-th largest was left out at a lower column index.
+    cols = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k :]
+    cols.sort(axis=1)
+    picked = np.take_along_axis(scores, cols, axis=1)
+    kth = picked.min(axis=1, keepdims=True)
+    tied_picked = np.count_nonzero(picked == kth, axis=1)
+    tied_all = np.count_nonzero(scores == kth, axis=1)
+    straddling = np.flatnonzero(tied_all > tied_picked)
+    if len(straddling):
+        cols[straddling] = _topk_with_ties(scores[straddling], kth[straddling], k)
+        picked = np.take_along_axis(scores, cols, axis=1)
+    # Columns are in increasing order, so a stable sort by decreasing score
+    # keeps lower columns first among equal scores.
+    order = np.argsort(-picked, axis=1, kind="stable")
+    return np.take_along_axis(cols, order, axis=1)
+
+
+def _topk_with_ties(scores, kth, k):
+    """Top-k columns (in column order) when the k-th value is tied across the
+    boundary: everything above it, then the tied columns of lowest index."""
+    better = scores > kth
     n_missing = k - np.count_nonzero(better, axis=1)
-    tied = neg == kth
+    tied = scores == kth
     chosen = better | (tied & (np.cumsum(tied, axis=1) <= n_missing[:, None]))
     # np.nonzero walks row-major: exactly k columns per row, in column order.
-    cols = np.nonzero(chosen)[1].reshape(n_rows, k)
-    # A stable sort of the k selected scores keeps lower columns first on ties.
-    order = np.argsort(np.take_along_axis(neg, cols, axis=1), axis=1, kind="stable")
-    return np.take_along_axis(cols, order, axis=1)
+    return np.nonzero(chosen)[1].reshape(len(scores), k)
 
 
 def _dense_rows(X, rows):

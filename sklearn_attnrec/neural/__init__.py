@@ -1,0 +1,1 @@
+"""Neural recommenders: torch modules, wrapped by skorch in the estimators."""
