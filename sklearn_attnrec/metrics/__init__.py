@@ -13,12 +13,14 @@ from ._ranking import (
     recall_at_k,
     reciprocal_rank,
 )
+from ._sampled import make_sampled_ranking_scorer
 from ._scorer import make_ranking_scorer
 
 __all__ = [
     "average_precision_at_k",
     "hit_rate_at_k",
     "make_ranking_scorer",
+    "make_sampled_ranking_scorer",
     "ndcg_at_k",
     "precision_at_k",
     "recall_at_k",
