@@ -36,6 +36,7 @@ from .model_selection import (
     train_test_split_interactions,
 )
 from .neighbors import ItemKNNRegressor, UserKNNRegressor
+from .neural import NeuralCF
 
 __all__ = [
     "__version__",
@@ -59,5 +60,6 @@ __all__ = [
     "PerUserKFold",
     "train_test_split_interactions",
     "ItemKNNRegressor",
+    "NeuralCF",
     "UserKNNRegressor",
 ]
