@@ -36,7 +36,7 @@ from .model_selection import (
     train_test_split_interactions,
 )
 from .neighbors import ItemKNNRegressor, UserKNNRegressor
-from .neural import NeuralCF
+from .neural import NeuralCF, TwoTowerRetriever
 
 __all__ = [
     "__version__",
@@ -61,5 +61,6 @@ __all__ = [
     "train_test_split_interactions",
     "ItemKNNRegressor",
     "NeuralCF",
+    "TwoTowerRetriever",
     "UserKNNRegressor",
 ]

@@ -59,7 +59,8 @@ def test_recommend_batch_equals_one_by_one(estimator, data):
     for row, user in enumerate(users):
         items, scores = model.recommend([user], n=4)
         np.testing.assert_array_equal(items[0], batch_items[row])
-        np.testing.assert_allclose(scores[0], batch_scores[row])
+        # float32 models: a batched matrix product may round differently.
+        np.testing.assert_allclose(scores[0], batch_scores[row], rtol=1e-5)
 
 
 @pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)

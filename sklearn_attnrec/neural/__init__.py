@@ -1,5 +1,6 @@
 """Neural recommenders: torch modules, wrapped by skorch in the estimators."""
 
 from ._ncf import NeuralCF
+from ._two_tower import TwoTowerRetriever
 
-__all__ = ["NeuralCF"]
+__all__ = ["NeuralCF", "TwoTowerRetriever"]

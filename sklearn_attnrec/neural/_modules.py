@@ -5,8 +5,8 @@
   (NeuMF).
 - :class:`Tower` and :class:`TwoTowerNet`: two MLPs mapping user and item inputs
   (an id embedding and/or side features) to vectors whose dot product scores the
-  pair; :func:`in_batch_softmax_loss` trains them with the logQ correction
-  (Yi et al. 2019).
+  pair; :class:`InBatchSoftmaxLoss` trains them with the logQ correction
+  (Yi et al. 2019), :class:`PairwiseBCELoss` with sampled negatives.
 """
 
 import torch
@@ -78,13 +78,13 @@ class NCFNet(nn.Module):
 
 
 class Tower(nn.Module):
-    """Maps an id (optional) and side features (optional) to a vector.
+    """Maps a row (an id embedding and/or a side-feature vector) to a vector.
 
     Parameters
     ----------
-    n_ids : int or None
-        Ids embedded (index ``n_ids`` is the "unknown" slot, a learned vector used
-        for cold-start rows); None: no id embedding.
+    n_ids : int
+        Rows of the id embedding table (the last one is the "unknown" row used
+        for cold-start inputs); 0 for no id embedding.
     n_features : int
         Width of the side features (0: none).
     embedding_dim : int
@@ -97,10 +97,8 @@ class Tower(nn.Module):
         self, n_ids, n_features, embedding_dim, hidden_layer_sizes, output_dim, dropout
     ):
         super().__init__()
-        self.embedding = (
-            None if n_ids is None else nn.Embedding(n_ids + 1, embedding_dim)
-        )
-        width = (0 if n_ids is None else embedding_dim) + n_features
+        self.embedding = nn.Embedding(n_ids, embedding_dim) if n_ids else None
+        width = (embedding_dim if n_ids else 0) + n_features
         if width == 0:
             raise ValueError("a tower needs ids or features")
         self.mlp = _mlp(
@@ -110,6 +108,7 @@ class Tower(nn.Module):
             nn.init.normal_(self.embedding.weight, std=0.05)
 
     def forward(self, ids, features):
+        """``ids`` (n,) long; ``features`` (n, n_features) float or None."""
         parts = []
         if self.embedding is not None:
             parts.append(self.embedding(ids))
@@ -119,54 +118,98 @@ class Tower(nn.Module):
 
 
 class TwoTowerNet(nn.Module):
-    """A user tower and an item tower; score = dot product (or scaled cosine)."""
+    """User and item towers over ``(user, item)`` index pairs.
 
-    def __init__(self, user_tower, item_tower, *, cosine, temperature):
+    Side features live in the module as tables indexed like the ids (buffers,
+    so they move with the module to its device and are saved with it).
+
+    Parameters
+    ----------
+    user_tower, item_tower : Tower
+    user_features, item_features : torch.Tensor of shape (n_users, f_u), (n_items, f_i)
+        Feature table rows per encoded id (0 columns when there are none).
+    item_log_q : torch.Tensor of shape (n_items,)
+        Log frequency of each item among the training rows (logQ correction).
+    cosine : bool
+        Normalise the vectors (score = cosine / temperature).
+    """
+
+    def __init__(
+        self, user_tower, item_tower, user_features, item_features, item_log_q, cosine
+    ):
         super().__init__()
         self.user_tower = user_tower
         self.item_tower = item_tower
+        self.register_buffer("user_features", user_features)
+        self.register_buffer("item_features", item_features)
+        self.register_buffer("item_log_q", item_log_q)
         self.cosine = cosine
-        self.temperature = temperature
 
     def _finish(self, vectors):
-        if self.cosine:
-            vectors = nn.functional.normalize(vectors, dim=1)
-        return vectors
+        return nn.functional.normalize(vectors, dim=1) if self.cosine else vectors
 
-    def user_vectors(self, ids, features):
+    def user_vectors(self, ids, features=None):
+        if features is None:
+            features = self.user_features[ids]
         return self._finish(self.user_tower(ids, features))
 
-    def item_vectors(self, ids, features):
+    def item_vectors(self, ids, features=None):
+        if features is None:
+            features = self.item_features[ids]
         return self._finish(self.item_tower(ids, features))
 
-    def forward(self, user_ids, user_features, item_ids, item_features):
-        """Pairwise scores (n,) of aligned user and item rows."""
-        u = self.user_vectors(user_ids, user_features)
-        v = self.item_vectors(item_ids, item_features)
-        return (u * v).sum(1) / self.temperature
+    def forward(self, pairs):
+        """User vectors, item vectors, the items' log q and the item indices of
+        ``pairs`` (n, 2)."""
+        users, items = pairs[:, 0], pairs[:, 1]
+        log_q = self.item_log_q[items]
+        return self.user_vectors(users), self.item_vectors(items), log_q, items
 
 
-def in_batch_softmax_loss(user_vectors, item_vectors, log_q, temperature):
+class InBatchSoftmaxLoss(nn.Module):
     """Sampled softmax over the batch's items, with the logQ correction.
 
     Row ``b`` of the batch is a positive pair; the other rows' items are its
     negatives. Items are sampled in proportion to their popularity, so popular
-    items show up as negatives more often than a uniform softmax assumes: their
-    logits are corrected by ``− log q_j`` (Yi et al. 2019), ``q_j`` being the
-    probability that item ``j`` is in a batch.
+    items show up as negatives more often than a full softmax would weigh them:
+    their logits are corrected by ``− log q_j`` (Yi et al. 2019), ``q_j`` being
+    the item's frequency among the training rows. Another row holding the same
+    item is not a negative ("accidental hit"): it is masked out.
 
     Parameters
     ----------
-    user_vectors, item_vectors : torch.Tensor of shape (b, d)
-    log_q : torch.Tensor of shape (b,)
-        Log sampling probability of each row's item.
     temperature : float
-
-    Returns
-    -------
-    loss : torch.Tensor
-        Mean cross-entropy of the positives.
+        Logits are ``u·v / temperature``.
+    logq_correction : bool
     """
-    logits = user_vectors @ item_vectors.T / temperature - log_q[None, :]
-    labels = torch.arange(len(logits), device=logits.device)
-    return nn.functional.cross_entropy(logits, labels)
+
+    def __init__(self, temperature, logq_correction=True):
+        super().__init__()
+        self.temperature = temperature
+        self.logq_correction = logq_correction
+
+    def forward(self, output, target=None):
+        users, items, log_q, item_ids = output
+        logits = users @ items.T / self.temperature
+        if self.logq_correction:
+            logits = logits - log_q[None, :]
+        labels = torch.arange(len(logits), device=logits.device)
+        accidental = (item_ids[:, None] == item_ids[None, :]) & (
+            labels[:, None] != labels[None, :]
+        )
+        logits = logits.masked_fill(accidental, float("-inf"))
+        return nn.functional.cross_entropy(logits, labels)
+
+
+class PairwiseBCELoss(nn.Module):
+    """Binary cross-entropy of ``u·v / temperature`` against 0/1 labels (the
+    sampled-negatives objective)."""
+
+    def __init__(self, temperature):
+        super().__init__()
+        self.temperature = temperature
+
+    def forward(self, output, target):
+        users, items = output[:2]
+        logits = (users * items).sum(1) / self.temperature
+        return nn.functional.binary_cross_entropy_with_logits(logits, target)

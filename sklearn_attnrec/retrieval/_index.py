@@ -66,8 +66,11 @@ class _BaseIndex:
         if self.dim is None:
             self.dim = vectors.shape[1]
             self.ids = ids.copy()
-        else:
+        elif self.ids.dtype.kind == ids.dtype.kind:
             self.ids = np.concatenate([self.ids, ids])
+        else:
+            # e.g. string ids added to int ids: keep each id's own type.
+            self.ids = np.concatenate([self.ids.astype(object), ids.astype(object)])
         self._add(vectors)
         return self
 

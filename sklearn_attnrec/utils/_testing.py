@@ -6,6 +6,26 @@ from ._discovery import all_estimators
 # sizes, few epochs). Estimators not listed are built with their defaults.
 FAST_PARAMS = {
     "NeuralCF": {"embedding_dim": 4, "hidden_layer_sizes": (8,), "max_iter": 2},
+    "TwoTowerRetriever": {
+        "n_components": 4,
+        "embedding_dim": 4,
+        "hidden_layer_sizes": (8,),
+        "max_iter": 2,
+    },
+    "CausalLMTransformer": {
+        "embedding_dim": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "block_size": 16,
+        "max_iter": 2,
+        "warmup_steps": 0,
+    },
+    "AttentionEncoder": {
+        "embedding_dim": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "max_iter": 2,
+    },
 }
 
 

@@ -1,0 +1,516 @@
+"""TwoTowerRetriever: user and item towers, served from a vector index."""
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+
+from ..base import RecommenderMixin
+from ..retrieval import make_index
+from ..utils._vocabulary import UNKNOWN, encode_ids
+from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
+from ._ncf import sample_negatives
+
+_PREDICT_BATCH = 2**15
+
+
+def _feature_table(features, vocabulary, name):
+    """Rows of ``features`` aligned with ``vocabulary``, plus a zero "unknown" row.
+
+    ``features`` is None, a pandas DataFrame indexed by id (numeric columns), or
+    a tuple ``(ids, matrix)`` with a dense or sparse matrix. Ids of the
+    vocabulary without features get zeros.
+    """
+    if features is None:
+        return np.zeros((len(vocabulary) + 1, 0), dtype=np.float32)
+    ids, matrix = _split_features(features, name)
+    table = np.zeros((len(vocabulary) + 1, matrix.shape[1]), dtype=np.float32)
+    position = encode_ids(ids, vocabulary)
+    known = position != UNKNOWN
+    table[position[known]] = matrix[known]
+    return table
+
+
+def _split_features(features, name):
+    """``(ids, dense float32 matrix)`` from a DataFrame or an ``(ids, matrix)`` pair."""
+    if hasattr(features, "index") and hasattr(features, "to_numpy"):
+        ids, matrix = features.index.to_numpy(), features.to_numpy()
+    elif isinstance(features, tuple) and len(features) == 2:
+        ids, matrix = np.asarray(features[0]), features[1]
+    else:
+        raise ValueError(
+            f"{name} must be a DataFrame indexed by id or a tuple (ids, matrix); "
+            f"got {type(features).__name__}"
+        )
+    matrix = matrix.toarray() if sp.issparse(matrix) else np.asarray(matrix)
+    try:
+        matrix = matrix.astype(np.float32)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{name} must be numeric; encode categories first (e.g. OneHotEncoder)"
+        ) from exc
+    if matrix.ndim != 2 or len(matrix) != len(ids):
+        raise ValueError(
+            f"{name}: expected one row of features per id; got {len(ids)} ids and "
+            f"a matrix of shape {matrix.shape}"
+        )
+    if not np.isfinite(matrix).all():
+        raise ValueError(f"{name} contain NaN or infinity")
+    return ids, matrix
+
+
+class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
+    """Two-tower retrieval: user and item MLPs scored by a dot product.
+
+    One tower maps a user (an id embedding and/or side features such as age,
+    occupation) to a vector, the other maps an item (id and/or genres, words of
+    the title) to a vector of the same size; a pair scores ``u·v`` (the cosine
+    with ``cosine=True``). Item vectors are precomputed into an index
+    (``index="exact"`` matrix products, or ``"hnsw"``, approximate search with
+    faiss), so serving a user costs one tower pass and one index query.
+
+    Training treats every row of ``X`` as a positive pair. ``loss="softmax"``:
+    in-batch sampled softmax (each row's item against the other rows' items) with
+    the logQ correction for popular items (Yi et al. 2019); ``loss="bce"``: binary
+    cross-entropy against ``n_negatives`` uniformly sampled unseen items.
+
+    Cold start: a new user with features gets recommendations from the user tower
+    (:meth:`recommend_for_features`); a new item with features is added to the
+    index without retraining (:meth:`add_items`), and with ``exploration > 0`` a
+    seeded fraction of users see one such new item in the last slot of their
+    list so that it gathers feedback.
+
+    Parameters
+    ----------
+    n_components : int, default=32
+        Size of the user and item vectors.
+    embedding_dim : int, default=32
+        Size of the id embeddings (0: no id embedding, features only).
+    hidden_layer_sizes : tuple of int, default=(64,)
+        Hidden layers of each tower.
+    dropout : float, default=0.0
+    cosine : bool, default=True
+        Normalise the vectors.
+    temperature : float, default=0.05
+        Logits are ``u·v / temperature``.
+    loss : {"softmax", "bce"}, default="softmax"
+    logq_correction : bool, default=True
+        Softmax loss: subtract each item's log frequency from its logit.
+    n_negatives : int, default=4
+        BCE loss: sampled negatives per positive.
+    max_iter : int, default=20
+        Epochs.
+    batch_size : int, default=512
+    learning_rate : float, default=1e-3
+    alpha : float, default=0.0
+        Weight decay (L2) of Adam.
+    index : {"exact", "hnsw"}, default="exact"
+        Serving index (``"hnsw"`` needs faiss-cpu).
+    exploration : float, default=0.0
+        Fraction of users whose last recommended slot shows a random item added
+        by :meth:`add_items` (seeded by ``random_state``).
+    random_state : int, RandomState instance or None, default=None
+    device : str, default="cpu"
+    verbose : int, default=0
+    handle_unknown : {"fallback", "error"}, default="fallback"
+        An unknown user or item is passed through its tower with the learned
+        "unknown" id embedding and no features (in ``recommend`` and
+        ``predict``); ``"error"`` raises.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The fitted towers (``net_.module_`` is a ``TwoTowerNet``).
+    item_vectors_ : ndarray of shape (n_items, n_components)
+        Item vectors of ``item_ids_``.
+    index_ : ExactIndex or HNSWIndex
+        Serving index of the item vectors (grows with :meth:`add_items`).
+    new_item_ids_ : ndarray
+        Ids added with :meth:`add_items` (candidates for exploration).
+    n_iter_ : int
+        Epochs run.
+    user_ids_, item_ids_, user_items_, n_features_in_, feature_names_in_
+        See :class:`~sklearn_attnrec.base.RecommenderMixin`.
+
+    Notes
+    -----
+    Side features: ``fit(X, y, user_features=..., item_features=...)`` takes a
+    pandas DataFrame indexed by user (item) id with numeric columns, or a tuple
+    ``(ids, matrix)`` whose matrix (dense or sparse) has one row per id, e.g. the
+    output of a fitted ``OneHotEncoder`` or ``TfidfVectorizer``. Ids without a
+    row get zeros. ``transform`` returns ``[u, v]`` per row (``2 *
+    n_components`` columns).
+
+    References
+    ----------
+    X. Yi, J. Yang, L. Hong, D. Z. Cheng, L. Heldt, A. Kumthekar, Z. Zhao, L. Wei,
+    E. Chi, "Sampling-bias-corrected neural modeling for large corpus item
+    recommendations", RecSys 2019.
+
+    P. Covington, J. Adams, E. Sargin, "Deep neural networks for YouTube
+    recommendations", RecSys 2016.
+
+    Examples
+    --------
+    >>> from sklearn_attnrec import TwoTowerRetriever
+    >>> from sklearn_attnrec.datasets import make_interactions
+    >>> X, _ = make_interactions(n_users=40, n_items=30, implicit=True, random_state=0)
+    >>> model = TwoTowerRetriever(n_components=8, max_iter=2, random_state=0).fit(X)
+    >>> model.recommend([0, 1], n=3)[0].shape
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        n_components=32,
+        *,
+        embedding_dim=32,
+        hidden_layer_sizes=(64,),
+        dropout=0.0,
+        cosine=True,
+        temperature=0.05,
+        loss="softmax",
+        logq_correction=True,
+        n_negatives=4,
+        max_iter=20,
+        batch_size=512,
+        learning_rate=1e-3,
+        alpha=0.0,
+        index="exact",
+        exploration=0.0,
+        random_state=None,
+        device="cpu",
+        verbose=0,
+        handle_unknown="fallback",
+    ):
+        self.n_components = n_components
+        self.embedding_dim = embedding_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.dropout = dropout
+        self.cosine = cosine
+        self.temperature = temperature
+        self.loss = loss
+        self.logq_correction = logq_correction
+        self.n_negatives = n_negatives
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.alpha = alpha
+        self.index = index
+        self.exploration = exploration
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+        self.handle_unknown = handle_unknown
+
+    # -- fitting ---------------------------------------------------------------
+
+    def _check_params(self):
+        if self.loss not in ("softmax", "bce"):
+            raise ValueError(f"loss must be 'softmax' or 'bce'; got {self.loss!r}")
+        if self.index not in ("exact", "hnsw"):
+            raise ValueError(f"index must be 'exact' or 'hnsw'; got {self.index!r}")
+        for name in ("n_components", "n_negatives", "max_iter", "batch_size"):
+            check_scalar(getattr(self, name), name, numbers.Integral, min_val=1)
+        check_scalar(self.embedding_dim, "embedding_dim", numbers.Integral, min_val=0)
+        check_scalar(
+            self.dropout,
+            "dropout",
+            numbers.Real,
+            min_val=0,
+            max_val=1,
+            include_boundaries="left",
+        )
+        for name in ("temperature", "learning_rate"):
+            check_scalar(
+                getattr(self, name),
+                name,
+                numbers.Real,
+                min_val=0,
+                include_boundaries="neither",
+            )
+        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
+        check_scalar(
+            self.exploration, "exploration", numbers.Real, min_val=0, max_val=1
+        )
+        sizes = tuple(self.hidden_layer_sizes)
+        if any(not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive integers; "
+                f"got {self.hidden_layer_sizes!r}"
+            )
+        return sizes
+
+    def fit(self, X, y=None, *, user_features=None, item_features=None):
+        """Train the towers on the interactions and index the item vectors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, >=2)
+            Rows of ``[user_id, item_id, ...]``, each a positive interaction.
+        y : array-like of shape (n_samples,), default=None
+            Ratings or weights: validated and kept in ``user_items_``; training
+            treats every row as a positive whatever its value.
+        user_features, item_features : DataFrame or tuple (ids, matrix), default=None
+            Side features keyed by id (see Notes).
+
+        Returns
+        -------
+        self : TwoTowerRetriever
+        """
+        sizes = self._check_params()
+        users, items, _ = self._fit_interactions(X, y, y_required=False)
+        n_users, n_items = self.user_items_.shape
+        user_table = _feature_table(user_features, self.user_ids_, "user_features")
+        item_table = _feature_table(item_features, self.item_ids_, "item_features")
+        frequency = np.bincount(items, minlength=n_items + 1) + 1.0
+        rng = check_random_state(self.random_state)
+
+        def tower(n_ids, n_features):
+            return Tower(
+                n_ids + 1 if self.embedding_dim else 0,  # + the "unknown" row
+                n_features,
+                self.embedding_dim,
+                sizes,
+                self.n_components,
+                self.dropout,
+            )
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(rng.randint(2**31 - 1))
+            module = TwoTowerNet(
+                tower(n_users, user_table.shape[1]),
+                tower(n_items, item_table.shape[1]),
+                torch.as_tensor(user_table),
+                torch.as_tensor(item_table),
+                torch.as_tensor(
+                    np.log(frequency / frequency.sum()), dtype=torch.float32
+                ),
+                self.cosine,
+            )
+            softmax = self.loss == "softmax"
+            self.net_ = NeuralNet(
+                module,
+                criterion=InBatchSoftmaxLoss if softmax else PairwiseBCELoss,
+                criterion__temperature=self.temperature,
+                **(
+                    {"criterion__logq_correction": self.logq_correction}
+                    if softmax
+                    else {}
+                ),
+                optimizer=torch.optim.Adam,
+                optimizer__weight_decay=self.alpha,
+                lr=self.learning_rate,
+                batch_size=self.batch_size,
+                max_epochs=1,
+                train_split=None,
+                iterator_train__shuffle=True,
+                device=self.device,
+                verbose=self.verbose,
+            ).initialize()
+            pairs = np.column_stack([users, items])
+            for _ in range(self.max_iter):
+                if softmax:
+                    X_epoch, y_epoch = pairs, np.zeros(len(pairs))
+                else:
+                    negatives = sample_negatives(
+                        users, self.user_items_, self.n_negatives, rng
+                    )
+                    negative_pairs = np.column_stack(
+                        [np.repeat(users, self.n_negatives), negatives]
+                    )
+                    X_epoch = np.vstack([pairs, negative_pairs])
+                    y_epoch = np.r_[np.ones(len(pairs)), np.zeros(len(negatives))]
+                self.net_.partial_fit(
+                    torch.as_tensor(X_epoch, dtype=torch.long),
+                    torch.as_tensor(y_epoch, dtype=torch.float32),
+                )
+        self.n_iter_ = self.max_iter
+        self.item_vectors_ = self._vectors("item", np.arange(n_items))
+        self.index_ = make_index(self.index, metric="dot").add(
+            self.item_vectors_, self.item_ids_
+        )
+        self.new_item_ids_ = np.empty(0, dtype=self.item_ids_.dtype)
+        self._exploration_seed = rng.randint(2**31 - 1)
+        return self
+
+    # -- vectors ---------------------------------------------------------------
+
+    def _vectors(self, side, index, features=None):
+        """Tower outputs for encoded ids (``-1``: the "unknown" row)."""
+        module = self.net_.module_
+        module.eval()
+        n_known = len(self.user_ids_ if side == "user" else self.item_ids_)
+        ids = np.where(np.asarray(index) == UNKNOWN, n_known, index)
+        method = module.user_vectors if side == "user" else module.item_vectors
+        device = self.net_.device
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(ids), _PREDICT_BATCH):
+                batch = torch.as_tensor(ids[start : start + _PREDICT_BATCH]).to(device)
+                extra = None
+                if features is not None:
+                    extra = torch.as_tensor(features[start : start + _PREDICT_BATCH])
+                    extra = extra.to(device)
+                out.append(method(batch, extra).cpu())
+        if not out:
+            return np.zeros((0, self.n_components), dtype=np.float32)
+        return torch.cat(out).numpy()
+
+    def _predict_pairs(self, users, items):
+        u = self._vectors("user", users)
+        v = self._vectors("item", items)
+        return np.einsum("ij,ij->i", u, v).astype(np.float64)
+
+    def _score_items(self, users):
+        return (self._vectors("user", users) @ self.item_vectors_.T).astype(np.float64)
+
+    def transform(self, X):
+        """``[u, v]`` per ``(user, item)`` row (``2 * n_components`` columns)."""
+        users, items = self._encode_X(X)
+        vectors = [self._vectors("user", users), self._vectors("item", items)]
+        return np.hstack(vectors).astype(np.float64)
+
+    def get_feature_names_out(self, input_features=None):
+        """``user_vector_j`` then ``item_vector_j``."""
+        check_is_fitted(self)
+        k = self.n_components
+        names = [f"user_vector_{j}" for j in range(k)]
+        names += [f"item_vector_{j}" for j in range(k)]
+        return np.asarray(names, dtype=object)
+
+    # -- serving ---------------------------------------------------------------
+
+    def recommend(self, users, n=10, *, exclude_seen=True, items=None):
+        """Top-``n`` items per user from the serving index.
+
+        Same contract as :meth:`RecommenderMixin.recommend`; the candidates are
+        every item of the index (including those added with :meth:`add_items`).
+        With ``items=`` the exact ranking over those items is used instead.
+        """
+        if items is not None:
+            return super().recommend(users, n, exclude_seen=exclude_seen, items=items)
+        check_is_fitted(self)
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n must be a positive integer; got {n!r}")
+        users = np.asarray(users)
+        if users.ndim != 1:
+            raise ValueError(f"users must be 1-D; got shape {users.shape}")
+        index = self._encode(users, self.user_ids_, "user")
+        vectors = self._vectors("user", index)
+        seen_counts = np.where(
+            index == UNKNOWN, 0, np.diff(self.user_items_.indptr)[np.maximum(index, 0)]
+        )
+        extra = int(seen_counts.max()) if exclude_seen and len(users) else 0
+        found, scores = self.index_.search(vectors, min(n + extra, len(self.index_)))
+        scores = scores.astype(np.float64)
+        n_out = min(n, len(self.index_))
+        if exclude_seen:
+            seen_mask = self._seen(index, found)
+            # Stable sort: unseen first, keeping the index's order.
+            order = np.argsort(seen_mask, axis=1, kind="stable")
+            found = np.take_along_axis(found, order, axis=1)
+            scores = np.take_along_axis(scores, order, axis=1)
+            scores[np.take_along_axis(seen_mask, order, axis=1)] = -np.inf
+        found, scores = found[:, :n_out], scores[:, :n_out]
+        if self.exploration > 0 and len(self.new_item_ids_):
+            self._explore(index, found, scores)
+        return found, scores
+
+    def _seen(self, user_index, found):
+        """Whether each found item was in the user's training interactions."""
+        n_items = len(self.item_ids_)
+        item_index = encode_ids(found.ravel(), self.item_ids_).reshape(found.shape)
+        coo = self.user_items_.tocoo()
+        seen_keys = np.sort(coo.row.astype(np.int64) * n_items + coo.col)
+        keys = user_index[:, None] * n_items + item_index
+        position = np.minimum(np.searchsorted(seen_keys, keys), len(seen_keys) - 1)
+        return (
+            (seen_keys[position] == keys)
+            & (item_index != UNKNOWN)
+            & (user_index != UNKNOWN)[:, None]
+        )
+
+    def _explore(self, user_index, found, scores):
+        """Show a random new item in the last slot of a seeded share of users."""
+        rng = np.random.RandomState(self._exploration_seed)
+        draws = rng.random_sample(len(self.user_ids_) + 1)
+        chosen = (
+            draws[np.where(user_index == UNKNOWN, -1, user_index)] < self.exploration
+        )
+        picks = rng.randint(0, len(self.new_item_ids_), size=len(self.user_ids_) + 1)
+        rows = np.flatnonzero(chosen)
+        new_items = self.new_item_ids_[picks[np.maximum(user_index[rows], 0)]]
+        already = (found[rows] == new_items[:, None]).any(axis=1)
+        rows, new_items = rows[~already], new_items[~already]
+        found[rows, -1] = new_items
+        scores[rows, -1] = np.nan  # shown for exploration, not for its score
+
+    def recommend_for_features(self, user_features, n=10):
+        """Recommendations for new users from their side features alone.
+
+        Parameters
+        ----------
+        user_features : array-like or sparse matrix of shape (n_users, n_features)
+            One row per new user, in the columns used in ``fit``.
+        n : int, default=10
+
+        Returns
+        -------
+        item_ids, scores : ndarray of shape (n_users, min(n, n_items))
+        """
+        check_is_fitted(self)
+        width = self.net_.module_.user_features.shape[1]
+        _, matrix = _split_features(
+            (np.arange(_n_rows(user_features)), user_features), "user_features"
+        )
+        if matrix.shape[1] != width:
+            raise ValueError(
+                f"user_features have {matrix.shape[1]} columns; fit used {width}"
+            )
+        vectors = self._vectors("user", np.full(len(matrix), UNKNOWN), features=matrix)
+        return self.index_.search(vectors, min(n, len(self.index_)))
+
+    def add_items(self, item_ids, item_features):
+        """Index new items from their features, without retraining.
+
+        Parameters
+        ----------
+        item_ids : array-like of shape (n_new,)
+        item_features : array-like or sparse matrix of shape (n_new, n_features)
+
+        Returns
+        -------
+        self : TwoTowerRetriever
+        """
+        check_is_fitted(self)
+        item_ids = np.asarray(item_ids)
+        ids, matrix = _split_features((item_ids, item_features), "item_features")
+        width = self.net_.module_.item_features.shape[1]
+        if matrix.shape[1] != width:
+            raise ValueError(
+                f"item_features have {matrix.shape[1]} columns; fit used {width}"
+            )
+        if (encode_ids(ids, self.item_ids_) != UNKNOWN).any() or np.isin(
+            ids, self.new_item_ids_
+        ).any():
+            raise ValueError("add_items takes items that are not indexed yet")
+        vectors = self._vectors("item", np.full(len(ids), UNKNOWN), features=matrix)
+        self.index_.add(vectors, ids)
+        self.new_item_ids_ = np.concatenate([self.new_item_ids_, ids])
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.non_deterministic = False
+        return tags
+
+
+def _n_rows(matrix):
+    return matrix.shape[0] if hasattr(matrix, "shape") else len(matrix)
