@@ -7,6 +7,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
+
+from sklearn_attnrec.base import RecommenderMixin
 
 DEFAULT_DATA_HOME = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -50,3 +53,24 @@ def print_table(header, rows):
     print("-" * len(line))
     for row in rows:
         print("  ".join(f"{c:>{w}}" for c, w in zip(row, widths)))
+
+
+class FixedFactors(RecommenderMixin, BaseEstimator):
+    """Adapter: another library's factors scored by our scorer, on the same
+    users and items as our models (those of the training data)."""
+
+    def __init__(self, handle_unknown="fallback"):
+        self.handle_unknown = handle_unknown
+
+    def fit(self, X, user_factors, item_factors):
+        self._fit_interactions(X, None, y_required=False)
+        # MovieLens ids start at 1: row id - 1 of the other library's factors.
+        self.user_vectors_ = user_factors[self.user_ids_ - 1]
+        self.item_vectors_ = item_factors[self.item_ids_ - 1]
+        return self
+
+    def _score_items(self, users):
+        vectors = np.where(
+            (users >= 0)[:, None], self.user_vectors_[np.maximum(users, 0)], 0
+        )
+        return vectors @ self.item_vectors_.T

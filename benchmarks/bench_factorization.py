@@ -21,10 +21,9 @@ import time
 import numpy as np
 import scipy.sparse as sp
 import torch
-from sklearn.base import BaseEstimator
 from threadpoolctl import threadpool_limits
 
-from _common import command_line, parse_args, print_table, rmse, timed
+from _common import FixedFactors, command_line, parse_args, print_table, rmse, timed
 from sklearn_attnrec import (
     MatrixFactorization,
     PopularityRecommender,
@@ -32,28 +31,6 @@ from sklearn_attnrec import (
     make_interactions,
     make_ranking_scorer,
 )
-from sklearn_attnrec.base import RecommenderMixin
-
-
-class FixedFactors(RecommenderMixin, BaseEstimator):
-    """Adapter: another library's factors scored by our scorer, on the same
-    users and items as our models (those of the training data)."""
-
-    def __init__(self, handle_unknown="fallback"):
-        self.handle_unknown = handle_unknown
-
-    def fit(self, X, user_factors, item_factors):
-        self._fit_interactions(X, None, y_required=False)
-        # MovieLens ids start at 1: row id - 1 of the other library's factors.
-        self.user_vectors_ = user_factors[self.user_ids_ - 1]
-        self.item_vectors_ = item_factors[self.item_ids_ - 1]
-        return self
-
-    def _score_items(self, users):
-        vectors = np.where(
-            (users >= 0)[:, None], self.user_vectors_[np.maximum(users, 0)], 0
-        )
-        return vectors @ self.item_vectors_.T
 
 
 def explicit(data, svdpp):
