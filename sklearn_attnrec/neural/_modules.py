@@ -91,12 +91,23 @@ class Tower(nn.Module):
     hidden_layer_sizes : tuple of int
     output_dim : int
     dropout : float
+    id_dropout : float, default=0.0
+        While training, the share of rows whose id is replaced by the "unknown"
+        row, so that it learns to serve cold-start rows from their features.
     """
 
     def __init__(
-        self, n_ids, n_features, embedding_dim, hidden_layer_sizes, output_dim, dropout
+        self,
+        n_ids,
+        n_features,
+        embedding_dim,
+        hidden_layer_sizes,
+        output_dim,
+        dropout,
+        id_dropout=0.0,
     ):
         super().__init__()
+        self.id_dropout = id_dropout
         self.embedding = nn.Embedding(n_ids, embedding_dim) if n_ids else None
         width = (embedding_dim if n_ids else 0) + n_features
         if width == 0:
@@ -111,6 +122,10 @@ class Tower(nn.Module):
         """``ids`` (n,) long; ``features`` (n, n_features) float or None."""
         parts = []
         if self.embedding is not None:
+            if self.training and self.id_dropout:
+                unknown = self.embedding.num_embeddings - 1
+                dropped = torch.rand(ids.shape, device=ids.device) < self.id_dropout
+                ids = ids.masked_fill(dropped, unknown)
             parts.append(self.embedding(ids))
         if features is not None and features.shape[1]:
             parts.append(features)

@@ -94,6 +94,10 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
     hidden_layer_sizes : tuple of int, default=(64,)
         Hidden layers of each tower.
     dropout : float, default=0.0
+    id_dropout : float, default=0.1
+        Share of training rows whose id embedding is replaced by the "unknown"
+        one (on a side with features), so that a new user or item is served
+        from its features by an embedding that was trained for it.
     cosine : bool, default=True
         Normalise the vectors.
     temperature : float, default=0.05
@@ -172,6 +176,7 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
         embedding_dim=32,
         hidden_layer_sizes=(64,),
         dropout=0.0,
+        id_dropout=0.1,
         cosine=True,
         temperature=0.05,
         loss="softmax",
@@ -192,6 +197,7 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
         self.embedding_dim = embedding_dim
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
+        self.id_dropout = id_dropout
         self.cosine = cosine
         self.temperature = temperature
         self.loss = loss
@@ -218,14 +224,15 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
         for name in ("n_components", "n_negatives", "max_iter", "batch_size"):
             check_scalar(getattr(self, name), name, numbers.Integral, min_val=1)
         check_scalar(self.embedding_dim, "embedding_dim", numbers.Integral, min_val=0)
-        check_scalar(
-            self.dropout,
-            "dropout",
-            numbers.Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="left",
-        )
+        for name in ("dropout", "id_dropout"):
+            check_scalar(
+                getattr(self, name),
+                name,
+                numbers.Real,
+                min_val=0,
+                max_val=1,
+                include_boundaries="left",
+            )
         for name in ("temperature", "learning_rate"):
             check_scalar(
                 getattr(self, name),
@@ -279,6 +286,8 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
                 sizes,
                 self.n_components,
                 self.dropout,
+                # Train the "unknown" row only where features can stand in for it.
+                id_dropout=self.id_dropout if n_features else 0.0,
             )
 
         with torch.random.fork_rng(devices=[]):
