@@ -103,3 +103,22 @@ def test_unknown_ids_use_the_average_embeddings(implicit_split):
 def test_bad_parameters_are_named(params, message):
     with pytest.raises(ValueError, match=message):
         NeuralCF(**params).fit([[0, 0], [1, 1]])
+
+
+def test_skorch_callbacks_run_every_epoch(implicit_split):
+    from skorch.callbacks import Callback
+
+    class CountEpochs(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    X_train, _ = implicit_split
+    counter = CountEpochs()
+    model = NeuralCF(callbacks=[("count", counter)], **{**SMALL, "max_iter": 3})
+    model.fit(X_train)
+    assert dict(model.net_.callbacks_)["count"].epochs == 3
+    assert len(model.net_.history) == 3

@@ -86,6 +86,9 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
     learning_rate : float, default=1e-3
     alpha : float, default=0.0
         Weight decay (L2) of Adam.
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks (e.g. ``skorch.callbacks.ProgressBar()``,
+        ``Checkpoint``); each epoch is one ``partial_fit`` of ``net_``.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and negatives (torch's global generator
         is left as it was).
@@ -148,6 +151,7 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
         batch_size=256,
         learning_rate=1e-3,
         alpha=0.0,
+        callbacks=None,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -163,6 +167,7 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.alpha = alpha
+        self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -244,6 +249,7 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
                 max_epochs=1,
                 train_split=None,
                 iterator_train__shuffle=True,
+                callbacks=self.callbacks,
                 device=self.device,
                 verbose=self.verbose,
             ).initialize()

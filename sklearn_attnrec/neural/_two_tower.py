@@ -118,6 +118,9 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
     exploration : float, default=0.0
         Fraction of users whose last recommended slot shows a random item added
         by :meth:`add_items` (seeded by ``random_state``).
+    callbacks : list of skorch callbacks, default=None
+        Extra skorch callbacks (e.g. ``skorch.callbacks.ProgressBar()``,
+        ``Checkpoint``); each epoch is one ``partial_fit`` of ``net_``.
     random_state : int, RandomState instance or None, default=None
     device : str, default="cpu"
     verbose : int, default=0
@@ -188,6 +191,7 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
         alpha=0.0,
         index="exact",
         exploration=0.0,
+        callbacks=None,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -209,6 +213,7 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
         self.alpha = alpha
         self.index = index
         self.exploration = exploration
+        self.callbacks = callbacks
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -319,6 +324,7 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
                 max_epochs=1,
                 train_split=None,
                 iterator_train__shuffle=True,
+                callbacks=self.callbacks,
                 device=self.device,
                 verbose=self.verbose,
             ).initialize()
