@@ -7,11 +7,17 @@ The most used names are importable from the top level::
 Subpackages: :mod:`~sklearn_attnrec.datasets`, :mod:`~sklearn_attnrec.metrics`,
 :mod:`~sklearn_attnrec.model_selection`, :mod:`~sklearn_attnrec.baselines`,
 :mod:`~sklearn_attnrec.neighbors`, :mod:`~sklearn_attnrec.factorization`,
-:mod:`~sklearn_attnrec.utils`.
+:mod:`~sklearn_attnrec.attention`, :mod:`~sklearn_attnrec.utils`.
 """
 
 __version__ = "0.1.0.dev0"
 
+from .attention import (
+    AttentionEncoder,
+    CausalLMTransformer,
+    CharTokenizer,
+    WordTokenizer,
+)
 from .base import RecommenderMixin
 from .baselines import (
     BaselineRegressor,
@@ -63,4 +69,8 @@ __all__ = [
     "NeuralCF",
     "TwoTowerRetriever",
     "UserKNNRegressor",
+    "AttentionEncoder",
+    "CausalLMTransformer",
+    "CharTokenizer",
+    "WordTokenizer",
 ]

@@ -39,3 +39,16 @@ def movielens(shared_data_home):
 def _seed():
     """Keep tests that forget a random_state reproducible."""
     np.random.seed(0)  # noqa: NPY002 (legacy global state is what we guard)
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """One torch thread for a test module (``pytestmark =
+    pytest.mark.usefixtures("torch_one_thread")``): tiny models run faster, and a
+    busy 2-core machine does not stall torch's thread pool."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

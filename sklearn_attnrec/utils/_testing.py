@@ -24,7 +24,9 @@ FAST_PARAMS = {
         "embedding_dim": 8,
         "n_heads": 2,
         "n_layers": 1,
-        "max_iter": 2,
+        "max_iter": 10,
+        "learning_rate": 1e-2,
+        "dropout": 0.0,
     },
 }
 

@@ -1,0 +1,495 @@
+"""Plumbing shared by the package's torch estimators (one place, reused by all).
+
+An estimator stores plain, grid-searchable parameters under the package's names
+(``max_iter``, ``batch_size``, ``learning_rate``, ``min_learning_rate``,
+``warmup_steps``, ``weight_decay``, ``beta_1``, ``beta_2``, ``max_grad_norm``,
+``early_stopping``, ``validation_fraction``, ``n_iter_no_change``, ``tol``,
+``callbacks``, ``random_state``, ``device``, ``verbose``) and, in ``fit``::
+
+    params = check_training_params(self)            # validated values, by name
+    device = resolve_device(self.device)
+    seed, data_seed = torch_seeds(self.random_state, 2)
+    with torch_random_state(seed, device):          # local; global state restored
+        module = MyModule(...)                       # initialised from the seed
+        self.net_ = build_net(
+            module, criterion, params, total_steps=..., seed=data_seed, device=device
+        )
+        self.net_.fit(X_for_skorch, y)
+    record_history(self)                            # n_iter_, loss_curve_, ...
+
+:func:`build_net` returns a skorch :class:`~skorch.NeuralNet` with AdamW (weight
+decay on matrices only), linear warm-up and cosine decay per step, gradient-norm
+clipping, no hidden validation split unless ``early_stopping``, and nothing
+printed unless ``verbose``. The estimator itself stays a plain
+:class:`~sklearn.base.BaseEstimator`; the net is its fitted attribute ``net_``.
+"""
+
+import copy
+import math
+import numbers
+from contextlib import contextmanager
+
+import torch
+from sklearn.utils import check_random_state, check_scalar
+from skorch import NeuralNet
+from skorch.callbacks import (
+    EarlyStopping,
+    GradientNormClipping,
+    LRScheduler,
+    ProgressBar,
+)
+from skorch.dataset import ValidSplit
+from torch.optim.lr_scheduler import LambdaLR
+
+__all__ = [
+    "WarmupCosineSchedule",
+    "adamw",
+    "batched_inference",
+    "build_net",
+    "check_training_params",
+    "evaluating",
+    "record_history",
+    "resolve_device",
+    "steps_per_epoch",
+    "torch_random_state",
+    "torch_seeds",
+]
+
+# Default of every shared training parameter an estimator does not define.
+_TRAINING_DEFAULTS = {
+    "max_iter": 10,
+    "batch_size": 32,
+    "learning_rate": 1e-3,
+    "min_learning_rate": None,
+    "warmup_steps": 0,
+    "weight_decay": 0.01,
+    "beta_1": 0.9,
+    "beta_2": 0.999,
+    "max_grad_norm": 1.0,
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "n_iter_no_change": 5,
+    "tol": 1e-4,
+    "callbacks": None,
+    "verbose": 0,
+}
+
+
+def resolve_device(device):
+    """Turn ``device`` into a :class:`torch.device`, checking it exists.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``, ... or ``"auto"`` (CUDA
+        when available, else CPU).
+
+    Returns
+    -------
+    device : torch.device
+
+    Examples
+    --------
+    >>> from sklearn_attnrec.utils._torch import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device") from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} requested but CUDA is not available")
+    return resolved
+
+
+def torch_seeds(random_state, n=1):
+    """Draw ``n`` torch seeds (Python ints) from ``random_state``.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+    n : int, default=1
+
+    Returns
+    -------
+    seeds : int or list of int
+        An int when ``n == 1``.
+    """
+    rng = check_random_state(random_state)
+    seeds = [int(s) for s in rng.randint(0, 2**31 - 1, size=n)]
+    return seeds[0] if n == 1 else seeds
+
+
+@contextmanager
+def torch_random_state(seed, device="cpu"):
+    """Seed torch's default generators inside the block only.
+
+    The CPU generator (and the CUDA generator of ``device``) are seeded on entry
+    and restored on exit (:func:`torch.random.fork_rng`), so that weight
+    initialisation and dropout are reproducible without touching the caller's
+    global random state.
+
+    Parameters
+    ----------
+    seed : int
+    device : str or torch.device, default="cpu"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_attnrec.utils._torch import torch_random_state
+    >>> with torch_random_state(0):
+    ...     a = torch.rand(2)
+    >>> with torch_random_state(0):
+    ...     b = torch.rand(2)
+    >>> bool((a == b).all())
+    True
+    """
+    device = torch.device(device)
+    cuda = device.type == "cuda"
+    index = (
+        (device.index if device.index is not None else torch.cuda.current_device())
+        if cuda
+        else None
+    )
+    with torch.random.fork_rng(devices=[index] if cuda else [], device_type="cuda"):
+        torch.default_generator.manual_seed(seed)
+        if cuda:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+@contextmanager
+def evaluating(module):
+    """Evaluation mode and :func:`torch.inference_mode` for the block; the
+    module's previous mode is restored afterwards."""
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.inference_mode():
+            yield module
+    finally:
+        module.train(was_training)
+
+
+class WarmupCosineSchedule:
+    """Learning-rate multiplier: linear warm-up, then cosine decay to a floor.
+
+    For step ``t`` (0-based), with ``W = warmup_steps`` and ``N = total_steps``::
+
+        t < W:       (t + 1) / (W + 1)
+        W <= t < N:  r + (1 - r) (1 + cos(π (t - W) / (N - W))) / 2
+        t >= N:      r
+
+    where ``r = min_ratio``. A picklable callable for
+    :class:`torch.optim.lr_scheduler.LambdaLR`.
+
+    Parameters
+    ----------
+    warmup_steps : int
+    total_steps : int
+    min_ratio : float
+        Final learning rate as a fraction of the initial one.
+
+    Examples
+    --------
+    >>> from sklearn_attnrec.utils._torch import WarmupCosineSchedule
+    >>> schedule = WarmupCosineSchedule(1, 11, 0.1)
+    >>> [round(schedule(t), 3) for t in (0, 1, 6, 11)]
+    [0.5, 1.0, 0.55, 0.1]
+    """
+
+    def __init__(self, warmup_steps, total_steps, min_ratio):
+        self.warmup_steps = warmup_steps
+        self.total_steps = total_steps
+        self.min_ratio = min_ratio
+
+    def __call__(self, step):
+        if step < self.warmup_steps:
+            return (step + 1) / (self.warmup_steps + 1)
+        if step >= self.total_steps:
+            return self.min_ratio
+        progress = (step - self.warmup_steps) / max(
+            1, self.total_steps - self.warmup_steps
+        )
+        return self.min_ratio + 0.5 * (1.0 - self.min_ratio) * (
+            1.0 + math.cos(math.pi * progress)
+        )
+
+
+def adamw(params, lr, weight_decay=0.0, **kwargs):
+    """:class:`torch.optim.AdamW` decaying only matrices (weights, embeddings).
+
+    Biases and LayerNorm gains (tensors of fewer than 2 dimensions) get no weight
+    decay, as in GPT-2 and nanoGPT. ``params`` is what skorch passes: tensors, or
+    parameter groups (dicts).
+    """
+    groups = []
+    for group in params if isinstance(params, list) else [{"params": params}]:
+        if not isinstance(group, dict):
+            group = {"params": [group]}
+        tensors = list(group["params"])
+        rest = {k: v for k, v in group.items() if k != "params"}
+        decay = rest.pop("weight_decay", weight_decay)
+        matrices = [p for p in tensors if p.ndim >= 2]
+        vectors = [p for p in tensors if p.ndim < 2]
+        if matrices:
+            groups.append({"params": matrices, "weight_decay": decay, **rest})
+        if vectors:
+            groups.append({"params": vectors, "weight_decay": 0.0, **rest})
+    return torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay, **kwargs)
+
+
+def _check_int(value, name, min_val):
+    return check_scalar(value, name, target_type=numbers.Integral, min_val=min_val)
+
+
+def check_training_params(estimator):
+    """Validate the shared training parameters of ``estimator``.
+
+    Parameters an estimator does not define take the defaults of this module.
+
+    Returns
+    -------
+    params : dict
+        Validated values by name; ``min_learning_rate`` None is replaced by
+        ``learning_rate / 10``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter and the value.
+    """
+    p = {
+        name: getattr(estimator, name, default)
+        for name, default in _TRAINING_DEFAULTS.items()
+    }
+    _check_int(p["max_iter"], "max_iter", 1)
+    _check_int(p["batch_size"], "batch_size", 1)
+    _check_int(p["warmup_steps"], "warmup_steps", 0)
+    _check_int(p["n_iter_no_change"], "n_iter_no_change", 1)
+    _check_int(p["verbose"], "verbose", 0)
+    real = numbers.Real
+    check_scalar(
+        p["learning_rate"],
+        "learning_rate",
+        real,
+        min_val=0,
+        include_boundaries="neither",
+    )
+    if p["min_learning_rate"] is None:
+        p["min_learning_rate"] = p["learning_rate"] / 10
+    check_scalar(
+        p["min_learning_rate"],
+        "min_learning_rate",
+        real,
+        min_val=0,
+        max_val=p["learning_rate"],
+    )
+    check_scalar(p["weight_decay"], "weight_decay", real, min_val=0)
+    for name in ("beta_1", "beta_2"):
+        check_scalar(
+            p[name], name, real, min_val=0, max_val=1, include_boundaries="left"
+        )
+    if p["max_grad_norm"] is not None:
+        check_scalar(
+            p["max_grad_norm"],
+            "max_grad_norm",
+            real,
+            min_val=0,
+            include_boundaries="neither",
+        )
+    check_scalar(
+        p["validation_fraction"],
+        "validation_fraction",
+        real,
+        min_val=0,
+        max_val=1,
+        include_boundaries="neither",
+    )
+    check_scalar(p["tol"], "tol", real, min_val=0)
+    if not isinstance(p["early_stopping"], (bool, numbers.Integral)):
+        raise TypeError(f"early_stopping must be a bool; got {p['early_stopping']!r}")
+    if p["callbacks"] is not None and not isinstance(p["callbacks"], (list, tuple)):
+        raise TypeError(
+            "callbacks must be None or a list of skorch callbacks (or (name, "
+            f"callback) pairs); got {type(p['callbacks']).__name__}"
+        )
+    return p
+
+
+def steps_per_epoch(n_samples, batch_size):
+    """Optimizer steps of one pass over ``n_samples`` (the last batch may be
+    short)."""
+    return max(1, math.ceil(n_samples / batch_size))
+
+
+def build_net(
+    module,
+    criterion,
+    params,
+    *,
+    total_steps,
+    seed,
+    device="cpu",
+    max_epochs=None,
+    stratify=False,
+    train_split=None,
+    iterator_train=None,
+    iterator_valid=None,
+    **net_kwargs,
+):
+    """A skorch :class:`~skorch.NeuralNet` training ``module`` as ``params`` say.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Initialised module (build it inside :func:`torch_random_state`).
+    criterion : torch.nn.Module class or instance
+        Loss of ``module(X_batch)`` against ``y_batch``.
+    params : dict
+        From :func:`check_training_params`.
+    total_steps : int
+        Optimizer steps planned (the length of the cosine decay).
+    seed : int
+        Seeds the shuffling and the early-stopping split.
+    device : torch.device or str, default="cpu"
+    max_epochs : int, default=None
+        Defaults to ``params["max_iter"]``.
+    stratify : bool, default=False
+        Stratify the early-stopping split (classifiers).
+    train_split : callable, default=None
+        Custom split ``(dataset, y) -> (train, valid)``; by default none, or a
+        :class:`~skorch.dataset.ValidSplit` of ``validation_fraction`` with
+        ``early_stopping``.
+    iterator_train, iterator_valid : callable, default=None
+        Batch iterators; default a :class:`torch.utils.data.DataLoader`,
+        shuffled with a generator seeded from ``seed`` for training.
+    **net_kwargs
+        Passed on to :class:`~skorch.NeuralNet` (e.g. ``dataset``).
+
+    Returns
+    -------
+    net : skorch.NeuralNet
+        Not yet initialised; call ``net.fit``.
+    """
+    p = params
+    lr = p["learning_rate"]
+    callbacks = [
+        (
+            "lr_schedule",
+            LRScheduler(
+                policy=LambdaLR,
+                lr_lambda=WarmupCosineSchedule(
+                    p["warmup_steps"], total_steps, p["min_learning_rate"] / lr
+                ),
+                step_every="batch",
+            ),
+        )
+    ]
+    if p["max_grad_norm"] is not None:
+        callbacks.append(
+            ("grad_clip", GradientNormClipping(gradient_clip_value=p["max_grad_norm"]))
+        )
+    if p["early_stopping"]:
+        callbacks.append(
+            (
+                "early_stopping",
+                EarlyStopping(
+                    monitor="valid_loss",
+                    patience=p["n_iter_no_change"],
+                    threshold=p["tol"],
+                    threshold_mode="rel",
+                    load_best=True,
+                ),
+            )
+        )
+        if train_split is None:
+            train_split = ValidSplit(
+                p["validation_fraction"], stratified=stratify, random_state=seed
+            )
+    else:
+        train_split = None
+    if p["verbose"] >= 2:
+        callbacks.append(("progress_bar", ProgressBar()))
+    for i, callback in enumerate(p["callbacks"] or []):
+        callbacks.append(
+            copy.deepcopy(callback)
+            if isinstance(callback, tuple)
+            else (f"user_callback_{i}", copy.deepcopy(callback))
+        )
+    if iterator_train is None:
+        net_kwargs.setdefault("iterator_train__shuffle", True)
+        net_kwargs.setdefault(
+            "iterator_train__generator", torch.Generator().manual_seed(seed)
+        )
+    if iterator_train is not None:
+        net_kwargs["iterator_train"] = iterator_train
+    if iterator_valid is not None:
+        net_kwargs["iterator_valid"] = iterator_valid
+    return NeuralNet(
+        module,
+        criterion,
+        optimizer=adamw,
+        lr=lr,
+        optimizer__weight_decay=p["weight_decay"],
+        optimizer__betas=(p["beta_1"], p["beta_2"]),
+        max_epochs=p["max_iter"] if max_epochs is None else max_epochs,
+        batch_size=p["batch_size"],
+        train_split=train_split,
+        callbacks=callbacks,
+        verbose=p["verbose"],
+        device=str(device),
+        **net_kwargs,
+    )
+
+
+def batched_inference(module, function, arrays, batch_size):
+    """Apply ``function`` to consecutive batches, in evaluation mode.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Put in evaluation mode (and :func:`torch.inference_mode`) meanwhile.
+    function : callable
+        ``function(*tensors)`` -> tensor or tuple of tensors, for the batch
+        tensors (moved to the module's device) of ``arrays``.
+    arrays : sequence of ndarray or None
+        Same first dimension; None entries are passed as None.
+    batch_size : int
+
+    Returns
+    -------
+    outputs : torch.Tensor or tuple of torch.Tensor
+        The batches' outputs concatenated, on the CPU, as float32 for floats.
+    """
+    device = next(module.parameters()).device
+    n = len(next(a for a in arrays if a is not None))
+    chunks = []
+    with evaluating(module):
+        for start in range(0, n, batch_size):
+            batch = [
+                None if a is None else torch.as_tensor(a[start : start + batch_size])
+                for a in arrays
+            ]
+            out = function(*(None if b is None else b.to(device) for b in batch))
+            chunks.append(out if isinstance(out, tuple) else (out,))
+    outputs = tuple(torch.cat(parts).cpu() for parts in zip(*chunks))
+    outputs = tuple(o.float() if o.is_floating_point() else o for o in outputs)
+    return outputs if len(outputs) > 1 else outputs[0]
+
+
+def record_history(estimator):
+    """Set ``n_iter_``, ``loss_curve_`` and (with a validation split)
+    ``validation_loss_curve_`` from ``estimator.net_.history``, and leave the
+    module in evaluation mode."""
+    history = estimator.net_.history
+    estimator.n_iter_ = len(history)
+    estimator.loss_curve_ = list(history[:, "train_loss"])
+    if history and "valid_loss" in history[-1]:
+        estimator.validation_loss_curve_ = list(history[:, "valid_loss"])
+    estimator.net_.module_.eval()
