@@ -5,7 +5,7 @@ import torch
 from sklearn_attnrec import NeuralCF, PopularityRecommender, make_ranking_scorer
 from sklearn_attnrec.datasets import make_interactions
 from sklearn_attnrec.model_selection import train_test_split_interactions
-from sklearn_attnrec.neural._ncf import sample_negatives
+from sklearn_attnrec.neural._training import sample_negatives
 
 SMALL = dict(embedding_dim=4, hidden_layer_sizes=(8,), max_iter=2, random_state=0)
 

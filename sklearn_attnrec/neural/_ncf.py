@@ -12,46 +12,11 @@ from skorch import NeuralNet
 from ..base import RecommenderMixin
 from ..utils._vocabulary import UNKNOWN
 from ._modules import NCFNet
+from ._training import train_epochs
 
 _ARCHITECTURES = ("gmf", "mlp", "neumf")
 # Pairs scored per forward pass at prediction time.
 _PREDICT_BATCH = 2**16
-
-
-def sample_negatives(users, user_items, n_negatives, rng):
-    """``n_negatives`` items per row of ``users`` that the user never interacted with.
-
-    Uniform draws, redrawn where they hit an observed pair (vectorised; a few
-    rounds suffice on sparse data).
-
-    Parameters
-    ----------
-    users : ndarray of shape (n,)
-        Encoded users (one row per positive interaction).
-    user_items : csr_matrix of shape (n_users, n_items)
-        Observed interactions.
-    n_negatives : int
-    rng : numpy.random.RandomState
-
-    Returns
-    -------
-    items : ndarray of shape (n * n_negatives,)
-        Negative items, ``n_negatives`` consecutive ones per row.
-    """
-    n_items = user_items.shape[1]
-    users = np.repeat(users, n_negatives)
-    coo = user_items.tocoo()
-    observed = np.sort(coo.row.astype(np.int64) * n_items + coo.col)
-    items = rng.randint(0, n_items, size=len(users))
-    todo = np.arange(len(users))
-    for _ in range(100):
-        keys = users[todo] * n_items + items[todo]
-        position = np.minimum(np.searchsorted(observed, keys), len(observed) - 1)
-        todo = todo[observed[position] == keys]
-        if len(todo) == 0:
-            break
-        items[todo] = rng.randint(0, n_items, size=len(todo))
-    return items
 
 
 class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator):
@@ -256,23 +221,15 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
             if explicit:
                 with torch.no_grad():
                     self.net_.module_.output.bias.fill_(self.global_mean_)
-            pairs = np.column_stack([users, items])
-            for _ in range(self.max_iter):
-                if explicit:
-                    X_epoch, y_epoch = pairs, y
-                else:
-                    negatives = sample_negatives(
-                        users, self.user_items_, self.n_negatives, rng
-                    )
-                    negative_pairs = np.column_stack(
-                        [np.repeat(users, self.n_negatives), negatives]
-                    )
-                    X_epoch = np.vstack([pairs, negative_pairs])
-                    y_epoch = np.r_[np.ones(len(pairs)), np.zeros(len(negatives))]
-                self.net_.partial_fit(
-                    torch.as_tensor(X_epoch, dtype=torch.long),
-                    torch.as_tensor(y_epoch, dtype=torch.float32),
-                )
+            train_epochs(
+                self.net_,
+                np.column_stack([users, items]),
+                y,
+                user_items=self.user_items_,
+                n_negatives=None if explicit else self.n_negatives,
+                rng=rng,
+                max_iter=self.max_iter,
+            )
         self.n_iter_ = self.max_iter
         self._set_average_embeddings()
         return self

@@ -14,7 +14,7 @@ from ..base import RecommenderMixin
 from ..retrieval import make_index
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
-from ._ncf import sample_negatives
+from ._training import train_epochs
 
 _PREDICT_BATCH = 2**15
 
@@ -328,23 +328,16 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
                 device=self.device,
                 verbose=self.verbose,
             ).initialize()
-            pairs = np.column_stack([users, items])
-            for _ in range(self.max_iter):
-                if softmax:
-                    X_epoch, y_epoch = pairs, np.zeros(len(pairs))
-                else:
-                    negatives = sample_negatives(
-                        users, self.user_items_, self.n_negatives, rng
-                    )
-                    negative_pairs = np.column_stack(
-                        [np.repeat(users, self.n_negatives), negatives]
-                    )
-                    X_epoch = np.vstack([pairs, negative_pairs])
-                    y_epoch = np.r_[np.ones(len(pairs)), np.zeros(len(negatives))]
-                self.net_.partial_fit(
-                    torch.as_tensor(X_epoch, dtype=torch.long),
-                    torch.as_tensor(y_epoch, dtype=torch.float32),
-                )
+            # The softmax loss ignores y: its labels are the batch's diagonal.
+            train_epochs(
+                self.net_,
+                np.column_stack([users, items]),
+                np.zeros(len(users)),
+                user_items=self.user_items_,
+                n_negatives=None if softmax else self.n_negatives,
+                rng=rng,
+                max_iter=self.max_iter,
+            )
         self.n_iter_ = self.max_iter
         self.item_vectors_ = self._vectors("item", np.arange(n_items))
         self.index_ = make_index(self.index, metric="dot").add(

@@ -1,0 +1,61 @@
+"""Training loops shared by the neural recommenders: sampled negatives, epochs."""
+
+import numpy as np
+import torch
+
+
+def sample_negatives(users, user_items, n_negatives, rng):
+    """``n_negatives`` items per row of ``users`` that the user never interacted with.
+
+    Uniform draws, redrawn where they hit an observed pair (vectorised; a few
+    rounds suffice on sparse data).
+
+    Parameters
+    ----------
+    users : ndarray of shape (n,)
+        Encoded users (one row per positive interaction).
+    user_items : csr_matrix of shape (n_users, n_items)
+        Observed interactions.
+    n_negatives : int
+    rng : numpy.random.RandomState
+
+    Returns
+    -------
+    items : ndarray of shape (n * n_negatives,)
+        Negative items, ``n_negatives`` consecutive ones per row.
+    """
+    n_items = user_items.shape[1]
+    users = np.repeat(users, n_negatives)
+    coo = user_items.tocoo()
+    observed = np.sort(coo.row.astype(np.int64) * n_items + coo.col)
+    items = rng.randint(0, n_items, size=len(users))
+    todo = np.arange(len(users))
+    for _ in range(100):
+        keys = users[todo] * n_items + items[todo]
+        position = np.minimum(np.searchsorted(observed, keys), len(observed) - 1)
+        todo = todo[observed[position] == keys]
+        if len(todo) == 0:
+            break
+        items[todo] = rng.randint(0, n_items, size=len(todo))
+    return items
+
+
+def train_epochs(net, pairs, y, *, user_items, n_negatives, rng, max_iter):
+    """``max_iter`` epochs of ``net.partial_fit``.
+
+    With ``n_negatives=None`` every epoch fits ``(pairs, y)``; otherwise ``pairs``
+    are positives (label 1) and each epoch draws ``n_negatives`` fresh unseen
+    items per positive (label 0), as He et al. (2017) do.
+    """
+    for _ in range(max_iter):
+        X_epoch, y_epoch = pairs, y
+        if n_negatives is not None:
+            users = pairs[:, 0]
+            negatives = sample_negatives(users, user_items, n_negatives, rng)
+            negative_pairs = np.column_stack([np.repeat(users, n_negatives), negatives])
+            X_epoch = np.vstack([pairs, negative_pairs])
+            y_epoch = np.r_[np.ones(len(pairs)), np.zeros(len(negatives))]
+        net.partial_fit(
+            torch.as_tensor(X_epoch, dtype=torch.long),
+            torch.as_tensor(y_epoch, dtype=torch.float32),
+        )
