@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
 from ..base import RecommenderMixin
+from ..utils._torch import resolve_device, torch_random_state
 from ..utils._vocabulary import UNKNOWN
 from ._modules import NCFNet
 from ._training import train_epochs
@@ -58,7 +59,7 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
         Seeds initialisation, shuffling and negatives (torch's global generator
         is left as it was).
     device : str, default="cpu"
-        torch device, e.g. ``"cuda"``.
+        torch device, e.g. ``"cuda"``, or ``"auto"``.
     verbose : int, default=0
         Print skorch's per-epoch table.
     handle_unknown : {"fallback", "error"}, default="fallback"
@@ -196,8 +197,8 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
         rng = check_random_state(self.random_state)
         n_users, n_items = self.user_items_.shape
         self.global_mean_ = float(y.mean()) if explicit else 0.0
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(rng.randint(2**31 - 1))
+        device = resolve_device(self.device)
+        with torch_random_state(rng.randint(2**31 - 1), device):
             self.net_ = NeuralNet(
                 NCFNet,
                 module__n_users=n_users + 1,  # + the "average user" row
@@ -215,7 +216,7 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
                 train_split=None,
                 iterator_train__shuffle=True,
                 callbacks=self.callbacks,
-                device=self.device,
+                device=device,
                 verbose=self.verbose,
             ).initialize()
             if explicit:

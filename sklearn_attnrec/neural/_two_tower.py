@@ -12,6 +12,7 @@ from skorch import NeuralNet
 
 from ..base import RecommenderMixin
 from ..retrieval import make_index
+from ..utils._torch import resolve_device, torch_random_state
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
 from ._training import train_epochs
@@ -295,8 +296,8 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
                 id_dropout=self.id_dropout if n_features else 0.0,
             )
 
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(rng.randint(2**31 - 1))
+        device = resolve_device(self.device)
+        with torch_random_state(rng.randint(2**31 - 1), device):
             module = TwoTowerNet(
                 tower(n_users, user_table.shape[1]),
                 tower(n_items, item_table.shape[1]),
@@ -325,7 +326,7 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
                 train_split=None,
                 iterator_train__shuffle=True,
                 callbacks=self.callbacks,
-                device=self.device,
+                device=device,
                 verbose=self.verbose,
             ).initialize()
             # The softmax loss ignores y: its labels are the batch's diagonal.
