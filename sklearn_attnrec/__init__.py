@@ -42,7 +42,7 @@ from .model_selection import (
     train_test_split_interactions,
 )
 from .neighbors import ItemKNNRegressor, UserKNNRegressor
-from .neural import NeuralCF, TwoTowerRetriever
+from .neural import NeuralCF, SequentialRecommender, TwoTowerRetriever
 
 __all__ = [
     "__version__",
@@ -67,6 +67,7 @@ __all__ = [
     "train_test_split_interactions",
     "ItemKNNRegressor",
     "NeuralCF",
+    "SequentialRecommender",
     "TwoTowerRetriever",
     "UserKNNRegressor",
     "AttentionEncoder",

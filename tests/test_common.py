@@ -28,6 +28,13 @@ _SEQUENCE_MODEL_FAILURES = {
     "check_transformer_general": _ANY_SEQUENCE_LENGTH,
 }
 EXPECTED_FAILURES = {
+    "SequentialRecommender": {
+        "check_transformer_n_iter": (
+            "the check's rows are continuous floats, so every row is a distinct "
+            "user with a one-item history: no user has a next item to learn, no "
+            "epoch runs and n_iter_ is honestly 0"
+        ),
+    },
     "CausalLMTransformer": _SEQUENCE_MODEL_FAILURES,
     "AttentionEncoder": _SEQUENCE_MODEL_FAILURES,
 }

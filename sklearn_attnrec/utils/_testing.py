@@ -20,6 +20,14 @@ FAST_PARAMS = {
         "max_iter": 2,
         "warmup_steps": 0,
     },
+    "SequentialRecommender": {
+        "embedding_dim": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "max_len": 8,
+        "max_iter": 2,
+        "dropout": 0.0,
+    },
     "AttentionEncoder": {
         "embedding_dim": 8,
         "n_heads": 2,
