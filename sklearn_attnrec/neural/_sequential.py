@@ -505,7 +505,7 @@ class SequentialRecommender(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             Rows whose first column is a user id; other columns are ignored.
             Unknown users get the state of an empty history (or raise with
             ``handle_unknown="error"``).
