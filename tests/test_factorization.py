@@ -220,8 +220,9 @@ def test_early_stopping_keeps_the_best_iteration(planted, capsys):
     assert len(scores) == model.n_iter_
     printed = capsys.readouterr().out
     assert "validation RMSE" in printed and printed.count("\n") == model.n_iter_
-    if model.n_iter_ < 60:  # stopped early: the last n_iter_no_change did not help
-        assert min(scores[-2:]) >= min(scores)
+    # Measured: stops after 49 epochs; the last n_iter_no_change did not help.
+    assert model.n_iter_ < 60
+    assert min(scores[-2:]) > min(scores)
 
 
 def test_same_random_state_same_model(planted):

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
 from ..base import RecommenderMixin
-from ..utils._torch import resolve_device, torch_random_state
+from ..utils._torch import batched_inference, resolve_device, torch_random_state
 from ..utils._vocabulary import UNKNOWN
 from ._modules import NCFNet
 from ._training import train_epochs
@@ -250,14 +250,13 @@ class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
         return torch.as_tensor(np.column_stack([users, items]), dtype=torch.long)
 
     def _forward(self, pairs, method="forward"):
+        if len(pairs) == 0:
+            return np.zeros(0)
         module = self.net_.module_
-        module.eval()
-        outputs = []
-        with torch.no_grad():
-            for start in range(0, len(pairs), _PREDICT_BATCH):
-                batch = pairs[start : start + _PREDICT_BATCH].to(self.net_.device)
-                outputs.append(getattr(module, method)(batch).cpu())
-        return torch.cat(outputs).numpy().astype(np.float64)
+        out = batched_inference(
+            module, getattr(module, method), [pairs], _PREDICT_BATCH
+        )
+        return out.numpy().astype(np.float64)
 
     def _predict_pairs(self, users, items):
         scores = self._forward(self._pairs(users, items))

@@ -12,7 +12,7 @@ from skorch import NeuralNet
 
 from ..base import RecommenderMixin
 from ..retrieval import make_index
-from ..utils._torch import resolve_device, torch_random_state
+from ..utils._torch import batched_inference, resolve_device, torch_random_state
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
 from ._training import train_epochs
@@ -352,24 +352,15 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
 
     def _vectors(self, side, index, features=None):
         """Tower outputs for encoded ids (``-1``: the "unknown" row)."""
-        module = self.net_.module_
-        module.eval()
         n_known = len(self.user_ids_ if side == "user" else self.item_ids_)
         ids = np.where(np.asarray(index) == UNKNOWN, n_known, index)
-        method = module.user_vectors if side == "user" else module.item_vectors
-        device = self.net_.device
-        out = []
-        with torch.no_grad():
-            for start in range(0, len(ids), _PREDICT_BATCH):
-                batch = torch.as_tensor(ids[start : start + _PREDICT_BATCH]).to(device)
-                extra = None
-                if features is not None:
-                    extra = torch.as_tensor(features[start : start + _PREDICT_BATCH])
-                    extra = extra.to(device)
-                out.append(method(batch, extra).cpu())
-        if not out:
+        if len(ids) == 0:
             return np.zeros((0, self.n_components), dtype=np.float32)
-        return torch.cat(out).numpy()
+        module = self.net_.module_
+        method = module.user_vectors if side == "user" else module.item_vectors
+        return batched_inference(
+            module, method, [ids, features], _PREDICT_BATCH
+        ).numpy()
 
     def _predict_pairs(self, users, items):
         u = self._vectors("user", users)
@@ -517,7 +508,6 @@ class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
-        tags.non_deterministic = False
         return tags
 
 
