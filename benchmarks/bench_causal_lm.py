@@ -8,8 +8,11 @@
    validation character scored, in consecutive windows of 64), ms per step, FLOPs
    per step (nanoGPT's estimate, ``6N + 12 L H Q T`` per token) and the fraction
    of the float32 matmul throughput measured on this machine in the same run.
-   Reference (nanoGPT, same run, 2-core development machine, one thread):
-   validation loss 1.886, 60 ms/step, about 46% of ~140 GFLOP/s.
+   Side by side, with the same seeds and the same evaluation, a minimal GPT
+   trained as nanoGPT trains it (``_reference_gpt.py``). The issue's figures
+   (nanoGPT, 2-core development machine, one thread: validation loss 1.886 from
+   20 random validation batches, 60 ms/step, about 46% of ~140 GFLOP/s) are
+   printed for context.
 
 2. Generation with ``block_size=512``: 448 new tokens from a 64-token prompt,
    greedy, with and without the key/value cache; prints both times, the speed-up
@@ -26,7 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from _common import command_line, parse_args
+from _common import command_line, parse_args, print_table
+from _reference_gpt import train_reference, validation_loss
 from sklearn_attnrec import CausalLMTransformer, CharTokenizer
 from sklearn_attnrec.utils._torch import evaluating
 
@@ -79,7 +83,11 @@ def load(data_home):
     text = (data_home / "shakespeare_char" / "input.txt").read_text()
     cut = int(0.9 * len(text))
     train_text, val_text = text[:cut], text[cut:]
-    tokenizer = CharTokenizer().fit([train_text])
+    # nanoGPT's vocabulary: the 65 characters, no special tokens (none is needed
+    # for one running text).
+    tokenizer = CharTokenizer(
+        pad_token=None, bos_token=None, eos_token=None, unk_token=None
+    ).fit([train_text])
     return (
         tokenizer,
         tokenizer.transform([train_text])[0],
@@ -155,6 +163,34 @@ def bench_training(train_ids, val_ids, vocab_size, steps, seed, draws):
     return val_loss, ms_step
 
 
+def bench_reference(train_ids, val_ids, steps, seed):
+    model, fit_s = train_reference(train_ids, BABY_GPT, steps, seed)
+    val_loss = validation_loss(model, val_ids, BABY_GPT["block_size"])
+    ms_step = 1000 * fit_s / steps
+    print(
+        f"reference GPT (nanoGPT's design, no biases), random_state={seed}: "
+        f"validation loss {val_loss:.4f}, {ms_step:.1f} ms/step"
+    )
+    return val_loss, ms_step
+
+
+def print_side_by_side(seeds, rows):
+    print("\nside by side (validation loss over every validation character):")
+    print_table(
+        ["seed", "ours loss", "reference loss", "ours ms/step", "reference ms/step"],
+        [
+            (s, f"{a:.4f}", f"{b:.4f}", f"{c:.1f}", f"{d:.1f}")
+            for s, (a, c, b, d) in zip(seeds, rows)
+        ],
+    )
+    ours_loss, ours_ms, ref_loss, ref_ms = rows.mean(axis=0)
+    print(
+        f"mean over {len(rows)} seed(s): ours {ours_loss:.4f} ({ours_ms:.1f} ms/step), "
+        f"reference {ref_loss:.4f} ({ref_ms:.1f} ms/step); loss difference "
+        f"{ours_loss - ref_loss:+.4f}, time ratio ours/reference {ours_ms / ref_ms:.2f}"
+    )
+
+
 def bench_generation(train_ids, vocab_size, seed, repeats=3):
     config = dict(BABY_GPT, block_size=512, warmup_steps=10)
     model = CausalLMTransformer(
@@ -193,6 +229,9 @@ def main():
                 type=int, default=50, help="nanoGPT-style estimates (0: none)"
             ),
             "--skip-training": dict(action="store_true"),
+            "--skip-reference": dict(
+                action="store_true", help="skip the nanoGPT-style reference model"
+            ),
             "--skip-generation": dict(action="store_true"),
         },
     )
@@ -200,23 +239,22 @@ def main():
     tokenizer, train_ids, val_ids = load(Path(args.data_home))
     print(
         f"tiny Shakespeare: {len(train_ids):,} train / {len(val_ids):,} validation "
-        f"characters, vocabulary {tokenizer.vocab_size_} (65 characters + 4 "
-        f"special tokens); torch {torch.__version__}, {torch.get_num_threads()} "
-        "thread(s)"
+        f"characters, vocabulary {tokenizer.vocab_size_} characters; torch "
+        f"{torch.__version__}, {torch.get_num_threads()} thread(s)"
     )
     if not args.skip_training:
-        results = [
-            bench_training(
+        rows = []
+        for seed in args.seeds:
+            ours = bench_training(
                 train_ids, val_ids, tokenizer.vocab_size_, args.steps, seed, args.draws
             )
-            for seed in args.seeds
-        ]
-        if len(results) > 1:
-            losses, times = np.array(results).T
-            print(
-                f"over {len(results)} seeds: validation loss {losses.mean():.4f} +- "
-                f"{losses.std():.4f}, ms/step {times.mean():.1f}"
+            reference = (
+                bench_reference(train_ids, val_ids, args.steps, seed)
+                if not args.skip_reference
+                else (np.nan, np.nan)
             )
+            rows.append((*ours, *reference))
+        print_side_by_side(args.seeds, np.array(rows))
     if not args.skip_generation:
         bench_generation(train_ids, tokenizer.vocab_size_, args.seeds[0])
     print(f"command: {command_line()}")

@@ -330,3 +330,14 @@ def test_fit_transform_equals_fit_then_transform(cycle):
     np.testing.assert_allclose(
         clone(lm).fit_transform(cycle), clone(lm).fit(cycle).transform(cycle), rtol=1e-5
     )
+
+
+def test_bias_false_drops_every_bias_and_still_learns(cycle):
+    with_bias = CausalLMTransformer(max_iter=30, **TINY).fit(cycle)
+    without = CausalLMTransformer(max_iter=30, bias=False, **TINY).fit(cycle)
+    names = [n for n, _ in without.net_.module_.named_parameters()]
+    assert not any(n.endswith(".bias") for n in names), names
+    assert any(
+        n.endswith(".bias") for n, _ in with_bias.net_.module_.named_parameters()
+    )
+    assert without.score(cycle) > -0.5  # the cycle is learned either way

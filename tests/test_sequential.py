@@ -41,7 +41,7 @@ def _histories(train, users):
     return [train[train[:, 0] == u, 1] for u in users]
 
 
-@pytest.mark.parametrize("loss", ["bce", "softmax"])
+@pytest.mark.parametrize("loss", ["bce", "gbce", "softmax"])
 def test_recovers_the_markov_rule_where_popularity_cannot(markov, loss):
     _, train, test = markov
     model = SequentialRecommender(max_iter=30, loss=loss, **TINY).fit(train)
@@ -165,6 +165,9 @@ def test_unknown_user_gets_popularity(fitted, markov):
         (dict(max_len=0), "max_len"),
         (dict(dropout=1.0), "dropout"),
         (dict(learning_rate=-1.0), "learning_rate"),
+        (dict(loss="gbce", n_negatives=0), "n_negatives"),
+        (dict(loss="gbce", calibration=1.5), "calibration"),
+        (dict(input="text"), "input"),
     ],
 )
 def test_bad_parameters(params, match, markov):
@@ -203,3 +206,92 @@ def test_dataframe_with_datetimes_and_early_stopping():
         max_iter=30, early_stopping=True, n_iter_no_change=2, **TINY
     ).fit(X)
     assert len(model.validation_loss_curve_) == model.n_iter_ <= 30
+
+
+def test_early_stopping_validates_on_each_users_last_item(markov):
+    _, train, _ = markov
+    model = SequentialRecommender(
+        max_iter=6, early_stopping=True, n_iter_no_change=50, **TINY
+    ).fit(train)
+    valid = model.net_.train_split.keywords["valid_ds"]
+    users = np.unique(train[:, 0])
+    lengths = np.bincount(train[:, 0])[users]
+    assert len(valid) == np.sum(lengths >= 3)
+    # One target per held-out user: the last item, at the last position.
+    targets = valid.y
+    assert np.all(targets[:, :-1] == 0)
+    last = np.array([train[train[:, 0] == u, 1][-1] for u in users[lengths >= 3]])
+    np.testing.assert_array_equal(model.item_ids_[targets[:, -1] - 1], last)
+    # The validation loss is the exact softmax loss of those targets.
+    module = model.net_.module_
+    torch = pytest.importorskip("torch")
+    with torch.no_grad():
+        h, weight = module(torch.as_tensor(valid.X["sequences"]))
+        logits = h[:, -1] @ weight[1:].T
+        expected = torch.nn.functional.cross_entropy(
+            logits, torch.as_tensor(targets[:, -1] - 1)
+        ).item()
+    best = min(model.validation_loss_curve_)  # load_best keeps the best epoch
+    assert expected == pytest.approx(best, rel=1e-4)
+    # The held-out items stay in the histories used for prediction.
+    np.testing.assert_array_equal(model.histories_[:, -1] > 0, lengths >= 1)
+
+
+def test_fit_on_a_list_of_sequences_equals_fit_on_rows():
+    rows = make_sequences(n_users=30, n_items=10, random_state=1)
+    sequences = [rows[rows[:, 0] == u, 1] for u in range(30)]
+    sequences = [
+        s[np.argsort(rows[rows[:, 0] == u, 2], kind="stable")]
+        for u, s in enumerate(sequences)
+    ]
+    a = SequentialRecommender(max_iter=2, **TINY).fit(rows)
+    b = SequentialRecommender(max_iter=2, input="sequences", **TINY).fit(sequences)
+    np.testing.assert_array_equal(a.histories_, b.histories_)
+    np.testing.assert_allclose(
+        a.recommend(np.arange(30), n=5)[1], b.recommend(np.arange(30), n=5)[1]
+    )
+    # String item ids and ragged lengths work; user k is the k-th sequence.
+    named = [["a", "b", "c"], ["b", "c"], [], ["c", "a", "b", "a"]]
+    model = SequentialRecommender(max_iter=1, input="sequences", **TINY).fit(named)
+    np.testing.assert_array_equal(model.user_ids_, [0, 1, 3])
+    assert set(model.item_ids_) == {"a", "b", "c"}
+    with pytest.raises(ValueError, match="1-D"):
+        SequentialRecommender(input="sequences").fit([[[1, 2]], [[3]]])
+    with pytest.raises(ValueError, match="no item"):
+        SequentialRecommender(input="sequences").fit([[], []])
+
+
+def test_gbce_exponent_and_loss_against_the_formula():
+    torch = pytest.importorskip("torch")
+    from sklearn_attnrec.neural._sequential import _gbce_beta, _NextItemLoss
+
+    # beta = alpha (t (1 - 1/alpha) + 1/alpha), alpha = k / (n_items - 1)
+    assert _gbce_beta(256, 1001, 0.0) == pytest.approx(1.0)
+    assert _gbce_beta(256, 1001, 1.0) == pytest.approx(256 / 1000)
+    assert _gbce_beta(256, 1001, 0.75) == pytest.approx(
+        0.256 * (0.75 * (1 - 1 / 0.256) + 1 / 0.256)
+    )
+    assert _gbce_beta(5000, 11, 1.0) == pytest.approx(1.0)  # alpha capped at 1
+
+    g = torch.Generator().manual_seed(0)
+    h = torch.randn(2, 3, 4, generator=g)
+    weight = torch.randn(8, 4, generator=g)  # 7 items + padding row
+    targets = torch.tensor([[0, 2, 5], [3, 3, 7]])
+    loss = _NextItemLoss("gbce", n_negatives=5, beta=0.4)
+    torch.manual_seed(1)
+    value = loss((h, weight), targets)
+    torch.manual_seed(1)
+    negatives = torch.randperm(7)[:5] + 1
+    keep = targets != 0
+    hk, tk = h[keep], targets[keep]
+    expected = 0.0
+    for row, target in zip(hk, tk):
+        expected += -0.4 * torch.log(torch.sigmoid(row @ weight[target]))
+        for n in negatives:
+            if n != target:
+                expected += -torch.log(1 - torch.sigmoid(row @ weight[n]))
+    assert value.item() == pytest.approx(expected.item() / len(tk), rel=1e-5)
+    # In evaluation mode every loss is the full softmax cross-entropy.
+    loss.eval()
+    full = torch.nn.functional.cross_entropy(hk @ weight[1:].T, tk - 1)
+    assert loss((h, weight), targets).item() == pytest.approx(full.item())

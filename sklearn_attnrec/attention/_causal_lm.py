@@ -213,6 +213,9 @@ class CausalLMTransformer(
         Feed-forward non-linearity.
     positional : {"learned", "sinusoidal"} or None, default="learned"
         Positional encoding added to the token embeddings (``X̂ = X + PE``).
+    bias : bool, default=True
+        Biases in the linear layers and LayerNorms (GPT-2 has them; nanoGPT's
+        default leaves them out, which is slightly faster and as accurate).
     pad_token_id : int, default=None
         Id that pads the rows of a 2-D ``X``; padding is dropped (rows keep their
         real tokens in order). Lists of sequences of different lengths need none.
@@ -332,6 +335,7 @@ class CausalLMTransformer(
         dropout=0.0,
         activation="gelu",
         positional="learned",
+        bias=True,
         pad_token_id=None,
         max_iter=10,
         max_steps=None,
@@ -361,6 +365,7 @@ class CausalLMTransformer(
         self.dropout = dropout
         self.activation = activation
         self.positional = positional
+        self.bias = bias
         self.pad_token_id = pad_token_id
         self.max_iter = max_iter
         self.max_steps = max_steps

@@ -82,6 +82,9 @@ class AttentionEncoder(
     positional : {"learned", "sinusoidal"} or None, default="learned"
         Positional encoding added to the token embeddings. None makes the model
         blind to order (a bag of tokens).
+    bias : bool, default=True
+        Biases in the linear layers and LayerNorms (GPT-2 has them; nanoGPT's
+        default leaves them out, which is slightly faster and as accurate).
     pooling : {"mean", "first"}, default="mean"
         Sequence embedding: mean of the real tokens' contextual embeddings, or the
         first token's (put a ``bos`` / [CLS] token there).
@@ -194,6 +197,7 @@ class AttentionEncoder(
         dropout=0.1,
         activation="gelu",
         positional="learned",
+        bias=True,
         pooling="mean",
         pad_token_id=None,
         max_iter=20,
@@ -224,6 +228,7 @@ class AttentionEncoder(
         self.dropout = dropout
         self.activation = activation
         self.positional = positional
+        self.bias = bias
         self.pooling = pooling
         self.pad_token_id = pad_token_id
         self.max_iter = max_iter

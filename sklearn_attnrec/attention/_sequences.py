@@ -178,6 +178,7 @@ def transformer_config(estimator, vocab_size, *, causal):
         dropout=float(estimator.dropout),
         activation=estimator.activation,
         positional=estimator.positional,
+        bias=bool(estimator.bias),
         causal=causal,
     )
 

@@ -12,6 +12,8 @@ from sklearn.base import (
 )
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 from torch import nn
 
 from ..attention._modules import TransformerConfig, TransformerStack, init_weights
@@ -29,7 +31,8 @@ from ..utils._torch import (
 )
 from ..utils._vocabulary import UNKNOWN
 
-_LOSSES = ("bce", "softmax")
+_LOSSES = ("bce", "gbce", "softmax")
+_INPUTS = ("interactions", "sequences")
 _PAD = 0  # item index 0 is padding; item ``j`` of ``item_ids_`` is index ``j + 1``
 
 
@@ -71,32 +74,59 @@ class _SASRecModule(nn.Module):
 class _NextItemLoss(nn.Module):
     """Next-item loss over every non-padding position.
 
-    ``"bce"``: binary cross-entropy of the target against one negative drawn
-    uniformly among the other items (SASRec); ``"softmax"``: cross-entropy over
-    all items.
+    In training: ``"softmax"``, cross-entropy over all items; ``"bce"``, binary
+    cross-entropy of the target against ``n_negatives`` sampled items (SASRec);
+    ``"gbce"``, the same with the positive term raised to the power ``beta``
+    (gSASRec's generalised BCE, which undoes the overconfidence that negative
+    sampling teaches). One negative is drawn per position; more are drawn once
+    per batch and shared by its positions (a negative that is a position's
+    target does not count for it).
+
+    In evaluation mode (skorch's validation) the loss is always the full
+    softmax cross-entropy, so that the monitored validation loss is exact and
+    comparable from epoch to epoch.
     """
 
-    def __init__(self, loss="bce"):
+    def __init__(self, loss="bce", n_negatives=1, beta=1.0):
         super().__init__()
         self.loss = loss
+        self.n_negatives = n_negatives
+        self.beta = beta
 
     def forward(self, outputs, targets):
         h, weight = outputs  # (B, T, C), (V + 1, C)
         keep = targets != _PAD  # (B, T)
         h, targets = h[keep], targets[keep]  # (N, C), (N,)
-        if self.loss == "softmax":
-            logits = h @ weight[1:].T  # (N, V)
-            return F.cross_entropy(logits, targets - 1)
+        if self.loss == "softmax" or not self.training:
+            return F.cross_entropy(h @ weight[1:].T, targets - 1)
         n_items = weight.shape[0] - 1
-        negatives = torch.randint(1, n_items + 1, targets.shape, device=h.device)
-        if n_items > 1:  # never the target itself
-            clash = negatives == targets
-            negatives[clash] = negatives[clash] % n_items + 1
-        positive = (h * weight[targets]).sum(-1)
-        negative = (h * weight[negatives]).sum(-1)
-        return F.binary_cross_entropy_with_logits(
-            positive, torch.ones_like(positive)
-        ) + F.binary_cross_entropy_with_logits(negative, torch.zeros_like(negative))
+        positive = (h * weight[targets]).sum(-1)  # (N,)
+        if self.n_negatives == 1:
+            negatives = torch.randint(1, n_items + 1, targets.shape, device=h.device)
+            if n_items > 1:  # never the target itself
+                clash = negatives == targets
+                negatives[clash] = negatives[clash] % n_items + 1
+            negative = (h * weight[negatives]).sum(-1, keepdim=True)  # (N, 1)
+            valid = torch.ones_like(negative, dtype=torch.bool)
+        else:
+            # Distinct items (all of them when k >= n_items: exact BCE).
+            negatives = torch.randperm(n_items, device=h.device)[: self.n_negatives] + 1
+            negative = h @ weight[negatives].T  # (N, k)
+            valid = negatives[None, :] != targets[:, None]
+        # -log sigma(s+)^beta - sum log(1 - sigma(s-)), stably.
+        positive_loss = -self.beta * F.logsigmoid(positive)
+        negative_loss = (F.softplus(negative) * valid).sum(-1)
+        return (positive_loss + negative_loss).mean()
+
+
+def _gbce_beta(n_negatives, n_items, calibration):
+    """gSASRec's exponent ``beta = alpha (t (1 - 1/alpha) + 1/alpha)``, with the
+    sampling rate ``alpha = k / (n_items - 1)``: t=1 gives the calibrated model,
+    t=0 plain BCE."""
+    if n_items < 2:
+        return 1.0
+    alpha = min(n_negatives, n_items - 1) / (n_items - 1)
+    return alpha * (calibration * (1 - 1 / alpha) + 1 / alpha)
 
 
 def _left_pad(sequences, length):
@@ -108,6 +138,33 @@ def _left_pad(sequences, length):
         if len(seq):
             out[row, length - len(seq) :] = seq
     return out
+
+
+def _sequence_rows(sequences):
+    """A list of item sequences as ``[user, item]`` rows in time order (user
+    ``k`` is the ``k``-th sequence)."""
+    if isinstance(sequences, str) or not hasattr(sequences, "__len__"):
+        raise ValueError(
+            'with input="sequences", X must be a list of item-id sequences; got '
+            f"{type(sequences).__name__}"
+        )
+    sequences = [np.asarray(s) for s in sequences]
+    for k, seq in enumerate(sequences):
+        if seq.ndim != 1:
+            raise ValueError(
+                'with input="sequences", X must be a list of 1-D item-id '
+                f"sequences; sequence {k} has shape {seq.shape}"
+            )
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
+    if not lengths.sum():
+        raise ValueError('with input="sequences", X holds no item at all')
+    items = np.concatenate([s for s in sequences if len(s)])
+    users = np.repeat(np.arange(len(sequences)), lengths)
+    if items.dtype.kind in "biuf":
+        return np.column_stack([users, items])
+    rows = np.empty((len(items), 2), dtype=object)  # string ids stay strings
+    rows[:, 0], rows[:, 1] = users, items
+    return rows
 
 
 def _timestamps(column):
@@ -148,11 +205,22 @@ class SequentialRecommender(
     dropout : float, default=0.2
         Dropout on embeddings, attention weights and sublayer outputs (the
         paper: 0.2 on MovieLens, 0.5 on sparse data).
-    loss : {"bce", "softmax"}, default="bce"
-        ``"bce"``: binary cross-entropy of each next item against one negative
-        item drawn at random per position (SASRec). ``"softmax"``: full
-        cross-entropy over all items, usually stronger on full-ranking metrics
-        and slower with many items.
+    loss : {"bce", "gbce", "softmax"}, default="bce"
+        ``"bce"``: binary cross-entropy of each next item against sampled
+        negative items (SASRec). ``"gbce"``: gSASRec's generalised BCE, many
+        negatives and the positive term raised to the power ``beta`` set by
+        ``calibration``; it fixes the overconfidence that negative sampling
+        teaches and ranks about as well as the full softmax at a fraction of its
+        cost on large catalogues. ``"softmax"``: full cross-entropy over all
+        items, usually strongest on full-ranking metrics, slower with many items.
+    n_negatives : int, default=None
+        Negatives per position for ``"bce"`` and ``"gbce"``; None means 1 for
+        ``"bce"`` (the paper) and 256 for ``"gbce"`` (gSASRec). One negative is
+        drawn per position; more are drawn once per batch, distinct, and shared
+        by its positions (all items when ``n_negatives`` exceeds them).
+    calibration : float, default=0.75
+        gSASRec's ``t`` in [0, 1] (``"gbce"`` only): 0 is plain BCE, 1 the fully
+        calibrated exponent; the paper recommends 0.75.
     max_iter : int, default=200
         Epochs (passes over all users).
     batch_size : int, default=128
@@ -166,13 +234,21 @@ class SequentialRecommender(
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping; None disables it.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the users and stop when their loss
-        stops improving.
-    validation_fraction : float, default=0.1
+        Hold out each user's last item (users with three items or more) and
+        stop when the full-softmax loss of predicting it from the rest of the
+        history has not improved by ``tol`` for ``n_iter_no_change`` epochs;
+        the best epoch's weights are kept (the leave-one-out validation of the
+        paper). The held-out items still count in the users' histories at
+        prediction time.
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
     callbacks : list of skorch callbacks, default=None
         Added to the skorch net (e.g. checkpointing).
+    input : {"interactions", "sequences"}, default="interactions"
+        What ``fit`` reads. ``"interactions"``: ``[user, item, timestamp]`` rows.
+        ``"sequences"``: a list of item-id sequences, oldest first, one per
+        user; user ``k`` is the ``k``-th sequence (empty sequences make unknown
+        users).
     handle_unknown : {"fallback", "error"}, default="fallback"
         Unknown users get item popularity (share of training interactions) as
         scores; an unknown item scored for a known user gets that user's lowest
@@ -250,6 +326,8 @@ class SequentialRecommender(
         max_len=50,
         dropout=0.2,
         loss="bce",
+        n_negatives=None,
+        calibration=0.75,
         max_iter=200,
         batch_size=128,
         learning_rate=1e-3,
@@ -257,10 +335,10 @@ class SequentialRecommender(
         warmup_steps=0,
         max_grad_norm=1.0,
         early_stopping=False,
-        validation_fraction=0.1,
         n_iter_no_change=5,
         tol=1e-4,
         callbacks=None,
+        input="interactions",
         handle_unknown="fallback",
         random_state=None,
         device="cpu",
@@ -272,6 +350,8 @@ class SequentialRecommender(
         self.max_len = max_len
         self.dropout = dropout
         self.loss = loss
+        self.n_negatives = n_negatives
+        self.calibration = calibration
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -279,10 +359,10 @@ class SequentialRecommender(
         self.warmup_steps = warmup_steps
         self.max_grad_norm = max_grad_norm
         self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.callbacks = callbacks
+        self.input = input
         self.handle_unknown = handle_unknown
         self.random_state = random_state
         self.device = device
@@ -322,7 +402,19 @@ class SequentialRecommender(
         )
         if self.loss not in _LOSSES:
             raise ValueError(f"loss must be one of {_LOSSES}; got {self.loss!r}")
+        if self.n_negatives is not None:
+            check_scalar(self.n_negatives, "n_negatives", numbers.Integral, min_val=1)
+        check_scalar(
+            self.calibration, "calibration", numbers.Real, min_val=0, max_val=1
+        )
+        if self.input not in _INPUTS:
+            raise ValueError(f"input must be one of {_INPUTS}; got {self.input!r}")
         return params
+
+    def _n_negatives(self):
+        if self.n_negatives is not None:
+            return self.n_negatives
+        return 256 if self.loss == "gbce" else 1
 
     def fit(self, X, y=None):
         """Train next-item prediction on every user's time-ordered history.
@@ -342,6 +434,8 @@ class SequentialRecommender(
         self : SequentialRecommender
         """
         params = self._check_params()
+        if self.input == "sequences":
+            X = _sequence_rows(X)
         user_index, item_index, _ = self._fit_interactions(X, y, y_required=False)
         X = self._validate_X(X, reset=False)
         time = _timestamps(X[:, 2]) if X.shape[1] >= 3 else np.zeros(len(X))
@@ -353,6 +447,23 @@ class SequentialRecommender(
         self.histories_ = _left_pad(sequences, self.max_len)
         self.item_popularity_ = np.bincount(item_index, minlength=n_items) / len(X)
 
+        train_split = None
+        if params["early_stopping"]:
+            held_out = [s for s in sequences if len(s) >= 3]
+            if not held_out:
+                raise ValueError(
+                    "early_stopping holds out each user's last item and needs a "
+                    "user with 3 interactions or more"
+                )
+            sequences = [s[:-1] if len(s) >= 3 else s for s in sequences]
+            valid_targets = np.zeros((len(held_out), self.max_len), dtype=np.int64)
+            valid_targets[:, -1] = [s[-1] for s in held_out]
+            train_split = predefined_split(
+                Dataset(
+                    {"sequences": _left_pad([s[:-1] for s in held_out], self.max_len)},
+                    valid_targets,
+                )
+            )
         trainable = [s for s in sequences if len(s) >= 2]
         inputs = _left_pad([s[:-1] for s in trainable], self.max_len)
         targets = _left_pad([s[1:] for s in trainable], self.max_len)
@@ -367,17 +478,24 @@ class SequentialRecommender(
             positional="learned",
             causal=True,
         )
+        n_negatives = self._n_negatives()
+        beta = (
+            _gbce_beta(n_negatives, n_items, self.calibration)
+            if self.loss == "gbce"
+            else 1.0
+        )
         device = resolve_device(self.device)
         init_seed, data_seed = torch_seeds(self.random_state, 2)
         per_epoch = steps_per_epoch(len(trainable), params["batch_size"])
         with torch_random_state(init_seed, device):
             self.net_ = build_net(
                 _SASRecModule(n_items, config),
-                _NextItemLoss(self.loss),
+                _NextItemLoss(self.loss, n_negatives, beta),
                 params,
                 total_steps=params["max_iter"] * per_epoch,
                 seed=data_seed,
                 device=device,
+                train_split=train_split,
             )
             if len(trainable):
                 self.net_.fit({"sequences": inputs}, targets)
