@@ -1,18 +1,19 @@
 """SequentialRecommender (SASRec) on MovieLens 100K, leave-last-out by timestamp.
 
 Each user's ratings, ordered by timestamp, form a sequence; the last one is the
-test item (the second-to-last is the last training item; no validation split is
-used). HR@10 and NDCG@10 against 100 sampled negatives (fixed seed, the same for
-every model) and with full ranking over all unseen items, for
-``SequentialRecommender`` in the paper's configuration (2 blocks, 1 head, 50
-dims, dropout 0.2, ``max_len=200``, lr 1e-3, batch 128, BCE with one negative,
-200 epochs) and with the softmax loss, next to popularity, ``ItemKNNRegressor``
-(ranking by predicted rating) and implicit ``MatrixFactorization``. Prints fit
-time and time per epoch.
+test item, the second-to-last the last training item (and the validation item
+of the early-stopped variant, ``--sasrec bce-es``). HR@10 and NDCG@10 against
+100 sampled negatives (fixed seed, the same for every model) and with full
+ranking over all unseen items, for ``SequentialRecommender`` in the paper's
+configuration (2 blocks, 1 head, 50 dims, dropout 0.2, ``max_len=200``, lr 1e-3,
+batch 128, BCE with one negative, 200 epochs), with gSASRec's gBCE loss (256
+negatives, t=0.75) and with the softmax loss, next to popularity,
+``ItemKNNRegressor`` (ranking by predicted rating) and implicit
+``MatrixFactorization``. Prints fit time, epochs and time per epoch.
 
     flock /tmp/attnrec-bench.lock python benchmarks/bench_sequential.py
     flock /tmp/attnrec-bench.lock python benchmarks/bench_sequential.py --epochs 50
-    flock /tmp/attnrec-bench.lock python benchmarks/bench_sequential.py --no-softmax
+    flock /tmp/attnrec-bench.lock python benchmarks/bench_sequential.py --sasrec bce-es
 """
 
 import numpy as np
@@ -48,9 +49,16 @@ def main():
         **{
             "--epochs": dict(type=int, default=200, help="SASRec epochs"),
             "--threads": dict(type=int, default=2, help="torch threads"),
-            "--no-softmax": dict(
-                action="store_true", help="skip the softmax-loss SASRec"
+            "--sasrec": dict(
+                nargs="+",
+                default=["bce", "gbce", "softmax"],
+                choices=["bce", "bce-es", "gbce", "softmax"],
+                help="SASRec variants to train",
             ),
+            "--patience": dict(
+                type=int, default=10, help="epochs without improvement (bce-es)"
+            ),
+            "--device": dict(default="cpu", help="torch device of SASRec"),
         },
     )
     torch.set_num_threads(args.threads)
@@ -80,35 +88,43 @@ def main():
             ),
             pairs_test,
         ),
-        "SASRec paper config (bce)": (
-            lambda: SequentialRecommender(
-                **PAPER, max_iter=args.epochs, random_state=0
-            ).fit(X_train),
-            X_test,
-        ),
-        "SASRec softmax loss": (
-            lambda: SequentialRecommender(
-                **{**PAPER, "loss": "softmax"}, max_iter=args.epochs, random_state=0
-            ).fit(X_train),
-            X_test,
-        ),
     }
-    if args.no_softmax:
-        del models["SASRec softmax loss"]
+    sasrec = {
+        "bce": ("SASRec paper config (bce)", {}),
+        "bce-es": (
+            "SASRec bce, early stopping on the second-to-last item",
+            {"early_stopping": True, "n_iter_no_change": args.patience},
+        ),
+        "gbce": ("SASRec gbce (256 negatives, t=0.75)", {"loss": "gbce"}),
+        "softmax": ("SASRec softmax loss", {"loss": "softmax"}),
+    }
+    for key in args.sasrec:
+        name, extra = sasrec[key]
+        models[name] = (
+            lambda extra=extra: SequentialRecommender(
+                **{**PAPER, **extra},
+                max_iter=args.epochs,
+                device=args.device,
+                random_state=0,
+            ).fit(X_train),
+            X_test,
+        )
     rows = []
     for name, (make, X_eval) in models.items():
         model, fit_s = timed(make)
         scores = [scorer(model, X_eval) for scorer in scorers.values()]
-        epochs = getattr(model, "n_iter_", None)
-        per_epoch = (
-            f"{fit_s / epochs:.2f}" if isinstance(model, SequentialRecommender) else "-"
+        sequential = isinstance(model, SequentialRecommender)
+        epochs = model.n_iter_ if sequential else "-"
+        per_epoch = f"{fit_s / model.n_iter_:.2f}" if sequential else "-"
+        rows.append(
+            (name, *(f"{s:.4f}" for s in scores), f"{fit_s:.1f}", epochs, per_epoch)
         )
-        rows.append((name, *(f"{s:.4f}" for s in scores), f"{fit_s:.1f}", per_epoch))
     print(
         f"Leave-last-out by timestamp, MovieLens 100K ({len(X_test)} test items), "
-        f"SASRec {args.epochs} epochs, {args.threads} torch threads\n"
+        f"SASRec at most {args.epochs} epochs on {args.device}, {args.threads} "
+        "torch threads\n"
     )
-    print_table(["model", *scorers, "fit s", "s/epoch"], rows)
+    print_table(["model", *scorers, "fit s", "epochs", "s/epoch"], rows)
     print(f"\ncommand: {command_line()}")
 
 

@@ -57,6 +57,8 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn_attnrec {release}"
 templates_path = ["_templates"]
+# Static files; docs/_static/ also holds the README's picture (made by an example).
+html_static_path = ["_static"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb"]
 
 

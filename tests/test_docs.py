@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import SHARED_DATA
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,9 +30,14 @@ def test_example_runs(script, monkeypatch):
     if (SHARED_DATA / "ml-100k" / "u.data").is_file():
         monkeypatch.setenv("SKLEARN_ATTNREC_DATA", str(SHARED_DATA))
     monkeypatch.chdir(script.parent)
+    # Tiny torch models on a 2-core CI machine run several times faster with one
+    # thread than with a contended pool (the examples keep torch's default).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     try:
         runpy.run_path(str(script), run_name="__main__")
     finally:
+        torch.set_num_threads(threads)
         plt.close("all")
 
 

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -273,6 +275,9 @@ def test_implicit_feedback_ranks_better_than_popularity():
         ({"alpha": 0.0}, "alpha"),
         ({"learning_rate": -1.0}, "learning_rate"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"n_jobs": 1.5}, "n_jobs"),
+        ({"verbose": -1}, "verbose"),
     ],
 )
 def test_bad_parameters_are_named(params, message):
@@ -284,6 +289,95 @@ def test_bad_parameters_are_named(params, message):
 def test_implicit_weights_must_be_non_negative():
     with pytest.raises(ValueError, match="non-negative"):
         MatrixFactorization(feedback="implicit").fit([[0, 0], [1, 1]], [1.0, -2.0])
+
+
+# --------------------------------------------------------------------------- #
+# Feedback: progress, warnings; n_jobs
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("solver, unit", [("als", "sweep"), ("sgd", "epoch")])
+def test_verbose_prints_the_loss_and_shows_a_bar(planted, capsys, solver, unit):
+    X, y, _ = planted
+    model = MatrixFactorization(
+        n_components=3, solver=solver, max_iter=3, tol=0, verbose=1, random_state=0
+    ).fit(X, y)
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == model.n_iter_ == 3
+    assert lines[0].startswith(f"{unit} 1: objective ")
+    assert float(lines[-1].split()[-1]) == pytest.approx(model.loss_curve_[-1], 1e-5)
+    # tqdm's bar goes to stderr.
+    assert f"MatrixFactorization {unit}s" in captured.err and "3/3" in captured.err
+
+
+def test_quiet_by_default(planted, capsys):
+    X, y, _ = planted
+    MatrixFactorization(n_components=3, max_iter=2, random_state=0).fit(X, y)
+    assert capsys.readouterr() == ("", "")
+
+
+def test_constant_explicit_ratings_warn():
+    X, _ = make_interactions(n_users=20, n_items=15, density=0.3, random_state=0)
+    ones = np.ones(len(X))
+    with pytest.warns(UserWarning, match="cannot learn from constant ratings"):
+        MatrixFactorization(n_components=2, max_iter=2).fit(X, ones)
+    # The same data as implicit feedback is what such data is for.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MatrixFactorization(n_components=2, max_iter=2, feedback="implicit").fit(
+            X, ones
+        )
+
+
+def test_n_components_above_the_rank_warns():
+    X, y = make_interactions(n_users=20, n_items=6, density=0.6, random_state=0)
+    with pytest.warns(UserWarning, match=r"n_components=8 is larger than .* = 6"):
+        MatrixFactorization(n_components=8, max_iter=2).fit(X, y)
+
+
+def test_normal_data_gives_no_warning(planted):
+    X, y, _ = planted
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for solver in ("als", "sgd"):
+            MatrixFactorization(n_components=3, solver=solver, max_iter=3).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"solver": "als"}, {"solver": "sgd"}, {"feedback": "implicit"}],
+    ids=["als", "sgd", "implicit"],
+)
+def test_n_jobs_gives_the_same_model_and_restores_torch_threads(planted, params):
+    X, y, _ = planted
+    y = None if params.get("feedback") == "implicit" else y
+    threads = torch.get_num_threads()
+    models = [
+        MatrixFactorization(
+            n_components=3, max_iter=4, random_state=0, n_jobs=n_jobs, **params
+        ).fit(X, y)
+        for n_jobs in (1, 2)
+    ]
+    assert torch.get_num_threads() == threads
+    for name in ("user_factors_", "item_factors_", "user_bias_", "loss_curve_"):
+        np.testing.assert_allclose(
+            getattr(models[0], name), getattr(models[1], name), rtol=1e-5, atol=1e-6
+        )
+
+
+def test_torch_threads_are_restored_after_an_error(planted, monkeypatch):
+    X, y, _ = planted
+    seen = []
+
+    def fail(self, *args):
+        seen.append(torch.get_num_threads())
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(MatrixFactorization, "_fit_factors", fail)
+    threads = torch.get_num_threads()
+    target = 1 if threads != 1 else 2
+    with pytest.raises(RuntimeError, match="boom"):
+        MatrixFactorization(n_components=3, n_jobs=target).fit(X, y)
+    assert seen == [target] and torch.get_num_threads() == threads
 
 
 def test_movielens_fold_rmse(movielens):

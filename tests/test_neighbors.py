@@ -1,6 +1,7 @@
 """UserKNNRegressor and ItemKNNRegressor: worked example, slow references, edges."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -388,6 +389,8 @@ def test_similar_entities(cls, method, vocabulary, small):
         ({"min_similarity": 1.0}, "min_similarity"),
         ({"n_candidates": 0}, "n_candidates"),
         ({"baseline": Ridge()}, "baseline must be"),
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"verbose": -1}, "verbose"),
     ],
 )
 def test_bad_parameters_raise(params, match, small):
@@ -426,6 +429,83 @@ def test_sparse_similarity_is_canonical(small):
     S = UserKNNRegressor().fit(X, y).similarity_
     assert sp.isspmatrix_csr(S) or isinstance(S, sp.csr_array)
     assert S.has_sorted_indices and S.diagonal().sum() == 0
+
+
+# --------------------------------------------------------------------------- #
+# Feedback: progress, warnings; n_jobs
+# --------------------------------------------------------------------------- #
+@pytest.fixture
+def many_blocks(monkeypatch):
+    """Similarity blocks of a few rows each, so that the small data make many."""
+    from sklearn_attnrec.neighbors import _similarity
+
+    monkeypatch.setattr(_similarity, "_BLOCK_ENTRIES", 100)
+
+
+@pytest.mark.parametrize("cls", [UserKNNRegressor, ItemKNNRegressor])
+def test_verbose_shows_a_bar_over_the_similarity_blocks(
+    cls, small, capsys, many_blocks
+):
+    X, y, _ = small
+    cls(n_neighbors=5).fit(X, y)
+    assert capsys.readouterr() == ("", "")
+    cls(n_neighbors=5, verbose=1).fit(X, y)
+    captured = capsys.readouterr()
+    n_rows = 30 if cls is UserKNNRegressor else 20
+    n_blocks = -(-n_rows // (100 // n_rows))
+    assert captured.out == ""
+    assert "similarity blocks" in captured.err
+    assert f"{n_blocks}/{n_blocks}" in captured.err
+
+
+@pytest.mark.parametrize("norm", ["whole", "corated", "pearson"])
+def test_similarity_blocks_in_threads_give_the_same_matrix(norm, small):
+    X, y, _ = small
+    values = ItemKNNRegressor(n_neighbors=5).fit(X, y).user_items_
+    kwargs = dict(norm=norm, n_keep=4, min_similarity=None, block_entries=40)
+    serial = topk_similarity(values, n_jobs=1, **kwargs)
+    threaded = topk_similarity(values, n_jobs=2, **kwargs)
+    assert (serial.indptr == threaded.indptr).all()
+    assert (serial.indices == threaded.indices).all()
+    np.testing.assert_allclose(serial.data, threaded.data)
+
+
+@pytest.mark.parametrize("cls", [UserKNNRegressor, ItemKNNRegressor])
+def test_n_jobs_gives_the_same_predictions(cls, small, many_blocks):
+    X, y, pairs = small
+    one, two = (cls(n_neighbors=5, n_jobs=n).fit(X, y) for n in (1, 2))
+    np.testing.assert_allclose(one.similarity_.toarray(), two.similarity_.toarray())
+    np.testing.assert_allclose(one.predict(pairs), two.predict(pairs))
+
+
+@pytest.mark.parametrize("cls", [UserKNNRegressor, ItemKNNRegressor])
+def test_constant_ratings_warn(cls, small):
+    X, y, _ = small
+    with pytest.warns(UserWarning, match="cannot learn from constant ratings"):
+        cls(n_neighbors=5).fit(X, np.ones_like(y))
+
+
+@pytest.mark.parametrize(
+    "cls, n_other", [(UserKNNRegressor, 29), (ItemKNNRegressor, 19)]
+)
+def test_too_many_neighbors_warn_and_are_clipped(cls, n_other, small):
+    X, y, pairs = small
+    with pytest.warns(UserWarning, match=f"than the {n_other} other"):
+        model = cls(n_neighbors=100).fit(X, y)
+    assert model.n_neighbors_ == n_other and model.n_neighbors == 100
+    assert np.diff(model.neighbors_.indptr).max() <= n_other
+    exact = cls(n_neighbors=n_other).fit(X, y)
+    np.testing.assert_allclose(model.predict(pairs), exact.predict(pairs))
+
+
+@pytest.mark.parametrize("cls", [UserKNNRegressor, ItemKNNRegressor])
+def test_normal_data_gives_no_warning(cls, small):
+    X, y, pairs = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = cls(n_neighbors=10).fit(X, y)
+        model.predict(pairs)
+    assert model.n_neighbors_ == 10
 
 
 # --------------------------------------------------------------------------- #

@@ -30,26 +30,20 @@ import numpy as np
 from sklearn.pipeline import make_pipeline
 
 from sklearn_attnrec import AttentionEncoder, CausalLMTransformer, WordTokenizer
+from sklearn_attnrec.plotting import plot_attention
 
 words = ["The", "cat", "sat"]
 scores = np.array([[1.2, 0.3, -0.5], [0.8, 2.1, 0.4], [-0.2, 1.5, 0.9]])
 weights = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
 
-
-def heatmap(ax, matrix, labels, title):
-    ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1)
-    ax.set_xticks(range(len(labels)), labels, rotation=45)
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_xlabel("key")
-    ax.set_ylabel("query")
-    ax.set_title(title)
-    for (i, j), w in np.ndenumerate(matrix):
-        color = "white" if w > 0.5 else "black"
-        ax.text(j, i, f"{w:.2f}", ha="center", va="center", color=color, fontsize=8)
-
-
-fig, ax = plt.subplots(figsize=(3.5, 3.5))
-heatmap(ax, weights, words, "softmax(S), rows sum to 1")
+# plot_attention draws one (query x key) matrix with the tokens as tick labels,
+# each weight written in its cell, and a colour bar.
+fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.5))
+plot_attention(
+    scores, words, ax=left, cmap="RdBu_r", vmin=-2.5, vmax=2.5, colorbar=False,
+    title="scores S",
+)  # fmt: skip
+plot_attention(weights, words, ax=right, title="softmax(S), rows sum to 1")
 fig.tight_layout()
 
 # %%
@@ -94,9 +88,9 @@ for positional in ["learned", None]:
 tokenizer, encoder = models["learned"][0], models["learned"][-1]
 ids = tokenizer.transform(held_out)
 maps = encoder.attention_weights(ids).mean(axis=2)[:, 0]  # (sentence, T, T)
-fig, axes = plt.subplots(1, 2, figsize=(8, 4))
+fig, axes = plt.subplots(1, 2, figsize=(9, 4))
 for ax, sentence, matrix in zip(axes, held_out, maps):
-    heatmap(ax, matrix, sentence.split(), sentence)
+    plot_attention(matrix, sentence.split(), ax=ax, colorbar=False, title=sentence)
 fig.tight_layout()
 
 # %%
@@ -121,7 +115,8 @@ causal = lm.attention_weights(X[:1, :8])[0, 0, 0]  # first layer, first head
 print("above the diagonal:", causal[np.triu_indices(8, k=1)].max())
 print("row sums:", causal.sum(axis=1).round(6))
 
-fig, ax = plt.subplots(figsize=(4, 4))
-heatmap(ax, causal, [str(t) for t in X[0, :8]], "causal self-attention")
-fig.tight_layout()
+ax = plot_attention(
+    causal, [str(t) for t in X[0, :8]], title="causal self-attention, layer 1 head 1"
+)
+ax.figure.tight_layout()
 plt.show()

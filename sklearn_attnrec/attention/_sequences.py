@@ -18,7 +18,7 @@ import torch
 from sklearn.utils import check_array, check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._torch import batched_inference
+from ..utils._torch import TorchPicklingMixin, batched_inference
 from ._modules import TransformerConfig
 
 
@@ -183,6 +183,9 @@ def transformer_config(estimator, vocab_size, *, causal):
     )
 
 
+_SPARSE_VOCABULARY = 2**20
+
+
 def check_vocabulary(estimator, ids, lengths):
     """``vocab_size_`` from the ``vocab_size`` parameter or the largest id seen."""
     if estimator.pad_token_id is not None:
@@ -192,7 +195,16 @@ def check_vocabulary(estimator, ids, lengths):
     real = ids[~_beyond(lengths, ids)]
     largest = int(real.max()) if real.size else 0
     if estimator.vocab_size is None:
-        return max(largest, estimator.pad_token_id or 0) + 1
+        vocab_size = max(largest, estimator.pad_token_id or 0) + 1
+        # An embedding row per id up to the largest: sparse raw ids (hashes,
+        # database keys) would ask for gigabytes of rows that are never used.
+        if vocab_size > _SPARSE_VOCABULARY and vocab_size > 100 * len(np.unique(real)):
+            raise ValueError(
+                f"token id {largest} in X would make a vocabulary of {vocab_size:,} "
+                f"rows for {len(np.unique(real)):,} distinct ids; map the ids to "
+                "0..n-1 first (e.g. with a tokenizer) or set vocab_size"
+            )
+        return vocab_size
     check_scalar(estimator.vocab_size, "vocab_size", numbers.Integral, min_val=1)
     if largest >= estimator.vocab_size:
         raise ValueError(
@@ -222,9 +234,10 @@ def padding_mask(ids, lengths):
     return padding if padding.any() else None
 
 
-class SequenceModelMixin:
+class SequenceModelMixin(TorchPicklingMixin):
     """What the token-sequence estimators share: tags, validation after ``fit``,
-    output feature names and attention maps.
+    output feature names, attention maps and pickling (GPU-trained models load
+    on CPU-only machines).
 
     Expects the parameters ``embedding_dim``, ``pad_token_id``,
     ``batch_size``, ``device`` and the fitted ``net_`` (whose module has

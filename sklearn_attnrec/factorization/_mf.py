@@ -1,9 +1,12 @@
 """MatrixFactorization: r̂_ui = μ + b_u + b_i + p_u·q_i, fitted by ALS or SGD."""
 
 import numbers
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
+from joblib import cpu_count
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.extmath import randomized_svd
@@ -12,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import RecommenderMixin
 from ..metrics._ranking import _topk_indices
 from ..utils._interactions import interaction_matrix
+from ..utils._progress import progress, warn_if_constant_ratings
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
     RowBuckets,
@@ -41,6 +45,22 @@ def _sqrt_counts(counts):
 
 def _rows_of(matrix):
     return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+
+@contextmanager
+def _torch_threads(n_jobs):
+    """Run the block with ``n_jobs`` torch threads (None: unchanged); the
+    previous number is restored afterwards, also on errors."""
+    if n_jobs is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    # Negative values count back from all processors, as in joblib: -1 is all.
+    torch.set_num_threads(n_jobs if n_jobs > 0 else max(1, cpu_count() + 1 + n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 class MatrixFactorization(
@@ -122,8 +142,17 @@ class MatrixFactorization(
         Explicit feedback: clip predictions to the range of the training ratings.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the SGD order and the validation split.
+    n_jobs : int, default=None
+        Number of torch threads during ``fit`` (ALS solves every user's, then
+        every item's, problem in batched torch operations, which torch spreads
+        over its threads). The previous number
+        (:func:`torch.get_num_threads`) is restored after ``fit``. None leaves
+        torch's setting unchanged; -1 means all processors. The setting is
+        process-wide, so leave it None when fitting several models in parallel
+        threads. Results agree across values up to float32 rounding.
     verbose : int, default=0
-        Print the objective (and validation RMSE) after each iteration.
+        Above 0, print the objective (and validation RMSE) after each iteration
+        and show a progress bar over the iterations (on stderr).
     handle_unknown : {"fallback", "error"}, default="fallback"
         An unknown user gets the "average user": ``μ + b_i`` for explicit
         feedback, the mean user factor for implicit feedback; an unknown item
@@ -213,6 +242,7 @@ class MatrixFactorization(
         n_iter_no_change=3,
         clip=True,
         random_state=None,
+        n_jobs=None,
         verbose=0,
         handle_unknown="fallback",
     ):
@@ -233,6 +263,7 @@ class MatrixFactorization(
         self.n_iter_no_change = n_iter_no_change
         self.clip = clip
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.handle_unknown = handle_unknown
 
@@ -286,6 +317,13 @@ class MatrixFactorization(
         check_scalar(
             self.n_iter_no_change, "n_iter_no_change", numbers.Integral, min_val=1
         )
+        if self.n_jobs is not None and (
+            not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
+        ):
+            raise ValueError(
+                f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}"
+            )
+        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
         alpha = _DEFAULT_ALPHA[self.feedback] if self.alpha is None else self.alpha
         max_iter = (
             _DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter
@@ -318,6 +356,24 @@ class MatrixFactorization(
         users, items, y = self._fit_interactions(X, y, y_required=explicit)
         if not explicit and (y < 0).any():
             raise ValueError("implicit feedback weights y must be non-negative")
+        if explicit:
+            warn_if_constant_ratings(y, type(self).__name__)
+        shape = self.user_items_.shape
+        if self.n_components > min(shape):
+            warnings.warn(
+                f"n_components={self.n_components} is larger than min(n_users, "
+                f"n_items) = {min(shape)}: the extra factors add parameters but "
+                "no rank; choose a smaller n_components.",
+                UserWarning,
+                stacklevel=2,
+            )
+        with _torch_threads(self.n_jobs):
+            self._fit_factors(users, items, y, alpha, max_iter, tol)
+        return self
+
+    def _fit_factors(self, users, items, y, alpha, max_iter, tol):
+        """Run the solver on the encoded ratings; stores the fitted arrays."""
+        explicit = self.feedback == "explicit"
         rng = check_random_state(self.random_state)
         generator = torch.Generator().manual_seed(int(rng.randint(2**31 - 1)))
         shape = self.user_items_.shape
@@ -341,35 +397,38 @@ class MatrixFactorization(
 
         self.loss_curve_, self.validation_scores_ = [], []
         best, patience = None, 0
-        for iteration in range(max_iter):
-            loss = step(iteration)
-            self.loss_curve_.append(loss)
-            self.n_iter_ = iteration + 1
-            message = f"iteration {self.n_iter_}: objective {loss:.6g}"
-            if validation is not None:
-                score = self._validation_rmse(state, *validation)
-                self.validation_scores_.append(score)
-                message += f", validation RMSE {score:.5f}"
-                if best is None or score < best[0]:
-                    best = (score, {k: v.clone() for k, v in state.items()})
-                    patience = 0
-                else:
-                    patience += 1
-            if self.verbose:
-                print(message)
-            if patience >= self.n_iter_no_change:
-                break
-            previous = self.loss_curve_[-2] if len(self.loss_curve_) > 1 else None
-            if (
-                validation is None
-                and previous is not None
-                and previous - loss <= tol * abs(previous)
-            ):
-                break
+        unit = "epoch" if self.solver == "sgd" else "sweep"
+        with progress(
+            range(max_iter), self.verbose, desc=f"{type(self).__name__} {unit}s"
+        ) as iterations:
+            for iteration in iterations:
+                loss = step(iteration)
+                self.loss_curve_.append(loss)
+                self.n_iter_ = iteration + 1
+                message = f"{unit} {self.n_iter_}: objective {loss:.6g}"
+                if validation is not None:
+                    score = self._validation_rmse(state, *validation)
+                    self.validation_scores_.append(score)
+                    message += f", validation RMSE {score:.5f}"
+                    if best is None or score < best[0]:
+                        best = (score, {k: v.clone() for k, v in state.items()})
+                        patience = 0
+                    else:
+                        patience += 1
+                if self.verbose:
+                    iterations.write(message)
+                if patience >= self.n_iter_no_change:
+                    break
+                previous = self.loss_curve_[-2] if len(self.loss_curve_) > 1 else None
+                if (
+                    validation is None
+                    and previous is not None
+                    and previous - loss <= tol * abs(previous)
+                ):
+                    break
         if best is not None:
             state = best[1]
         self._store(state)
-        return self
 
     def _validation_mask(self, users, rng):
         """Hold out ``validation_fraction`` of each user's rows (at least one

@@ -1,6 +1,7 @@
 """User-user and item-item neighbourhood collaborative filtering."""
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
@@ -10,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import RecommenderMixin
 from ..baselines import BaselineRegressor
 from ..metrics._ranking import _topk_indices
+from ..utils._progress import warn_if_constant_ratings
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import (
     top_k_per_segment,
@@ -165,6 +167,8 @@ class _NeighborhoodRegressor(
         baseline=None,
         clip=True,
         handle_unknown="fallback",
+        n_jobs=None,
+        verbose=0,
     ):
         self.n_neighbors = n_neighbors
         self.metric = metric
@@ -177,6 +181,8 @@ class _NeighborhoodRegressor(
         self.baseline = baseline
         self.clip = clip
         self.handle_unknown = handle_unknown
+        self.n_jobs = n_jobs
+        self.verbose = verbose
 
     # -- fitting ---------------------------------------------------------------
 
@@ -210,6 +216,13 @@ class _NeighborhoodRegressor(
                 "baseline must be None or a recommender of sklearn_attnrec (such "
                 f"as BaselineRegressor); got {self.baseline!r}"
             )
+        if self.n_jobs is not None and (
+            not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
+        ):
+            raise ValueError(
+                f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}"
+            )
+        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
 
     def fit(self, X, y):
         """Fit the baseline and compute the neighbour similarities.
@@ -228,6 +241,18 @@ class _NeighborhoodRegressor(
         """
         self._check_params()
         users, items, y = self._fit_interactions(X, y)
+        name = type(self).__name__
+        warn_if_constant_ratings(y, name)
+        n_entities = len(self.user_ids_ if self._entity == "user" else self.item_ids_)
+        self.n_neighbors_ = min(self.n_neighbors, max(n_entities - 1, 1))
+        if self.n_neighbors_ < self.n_neighbors:
+            warnings.warn(
+                f"{name}(n_neighbors={self.n_neighbors}) asks for more neighbours "
+                f"than the {n_entities - 1} other {self._entity}s there are; "
+                f"n_neighbors_={self.n_neighbors_} are used.",
+                UserWarning,
+                stacklevel=2,
+            )
         baseline = BaselineRegressor() if self.baseline is None else self.baseline
         # Fitted on the encoded ids: its indices are the model's indices.
         self.baseline_ = clone(baseline).fit(np.column_stack([users, items]), y)
@@ -250,8 +275,10 @@ class _NeighborhoodRegressor(
             shrinkage=self.shrinkage,
             min_support=self.min_support,
             min_similarity=self.min_similarity,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
         )
-        self.neighbors_ = truncate_rows(self.similarity_, self.n_neighbors)
+        self.neighbors_ = truncate_rows(self.similarity_, self.n_neighbors_)
         return self
 
     def _entity_rows(self, R):
@@ -300,7 +327,7 @@ class _NeighborhoodRegressor(
             self._context_rows(residuals),
             entities,
             contexts,
-            self.n_neighbors,
+            self.n_neighbors_,
             self.min_similarity,
         )
         if self._center_mode == "entity_mean":
@@ -460,7 +487,9 @@ class UserKNNRegressor(_NeighborhoodRegressor):
     Parameters
     ----------
     n_neighbors : int, default=40
-        ``k``: the number of neighbours of each prediction.
+        ``k``: the number of neighbours of each prediction. More than the
+        other users available is clipped to their number (``n_neighbors_``)
+        with a ``UserWarning``.
     metric : {"centered_cosine", "cosine", "pearson", "adjusted_cosine", \
 "pearson_baseline"}, default="centered_cosine"
         Similarity of two users (see Notes).
@@ -503,9 +532,19 @@ class UserKNNRegressor(_NeighborhoodRegressor):
         fitted baseline, which drops the unknown bias (``μ + b_i`` for an
         unknown user, ``μ + b_u`` for an unknown item, ``μ`` for both);
         ``"error"`` raises a ``ValueError``.
+    n_jobs : int, default=None
+        Number of blocks of users whose similarities are computed at once, in
+        threads (see Notes). None means 1 unless in a
+        :func:`joblib.parallel_config` context; -1 means all processors.
+        The result does not depend on it.
+    verbose : int, default=0
+        Above 0, show a progress bar over the blocks of similarities (on
+        stderr).
 
     Attributes
     ----------
+    n_neighbors_ : int
+        ``n_neighbors``, clipped to the number of other users (at least 1).
     similarity_ : scipy.sparse.csr_matrix of shape (n_users, n_users)
         Row ``a`` holds the similarities of the (at most ``n_candidates``)
         most similar users of user ``a`` kept after fit, never ``a`` itself.
@@ -530,6 +569,7 @@ class UserKNNRegressor(_NeighborhoodRegressor):
         Number of columns of ``X`` in fit.
     feature_names_in_ : ndarray of str
         Column names of ``X`` when it was a DataFrame.
+
     See Also
     --------
     ItemKNNRegressor : The item-item model, usually more accurate.
@@ -562,7 +602,9 @@ class UserKNNRegressor(_NeighborhoodRegressor):
     ``min_support`` common items get 0. Similarities are computed by
     sparse matrix products, a block of users at a time, keeping the
     ``n_candidates`` best of each, so memory grows with ``n_users *
-    n_candidates``, not with its square.
+    n_candidates``, not with its square. With ``n_jobs`` the blocks (of about
+    4 million pairs each) run in threads, each holding its own products in
+    memory; data with fewer than about 2,000 users make a single block.
     No neighbour: when fewer than ``min_neighbors`` neighbours are usable (or
     their similarities sum to 0) the prediction is the centring term alone:
     ``r̄_u`` for ``center=True``, ``b_ui`` for ``"baseline"`` and for
@@ -622,6 +664,7 @@ class UserKNNRegressor(_NeighborhoodRegressor):
         similarities : ndarray of shape (n_queries, min(n, n_users - 1))
             Their similarities; ``-inf`` where fewer neighbours were kept.
         """
+        check_is_fitted(self)
         return self._similar(users, self.user_ids_, n, "user")
 
 
@@ -643,7 +686,9 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
     Parameters
     ----------
     n_neighbors : int, default=40
-        ``k``: the number of neighbours of each prediction.
+        ``k``: the number of neighbours of each prediction. More than the
+        other items available is clipped to their number (``n_neighbors_``)
+        with a ``UserWarning``.
     metric : {"centered_cosine", "cosine", "pearson", "adjusted_cosine", \
 "pearson_baseline"}, default="centered_cosine"
         Similarity of two items (see Notes).
@@ -686,9 +731,19 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
         fitted baseline, which drops the unknown bias (``μ + b_i`` for an
         unknown user, ``μ + b_u`` for an unknown item, ``μ`` for both);
         ``"error"`` raises a ``ValueError``.
+    n_jobs : int, default=None
+        Number of blocks of items whose similarities are computed at once, in
+        threads (see Notes). None means 1 unless in a
+        :func:`joblib.parallel_config` context; -1 means all processors.
+        The result does not depend on it.
+    verbose : int, default=0
+        Above 0, show a progress bar over the blocks of similarities (on
+        stderr).
 
     Attributes
     ----------
+    n_neighbors_ : int
+        ``n_neighbors``, clipped to the number of other items (at least 1).
     similarity_ : scipy.sparse.csr_matrix of shape (n_items, n_items)
         Row ``a`` holds the similarities of the (at most ``n_candidates``)
         most similar items of item ``a`` kept after fit, never ``a`` itself.
@@ -713,6 +768,7 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
         Number of columns of ``X`` in fit.
     feature_names_in_ : ndarray of str
         Column names of ``X`` when it was a DataFrame.
+
     See Also
     --------
     UserKNNRegressor : The user-user model.
@@ -746,7 +802,9 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
     ``min_support`` common users get 0. Similarities are computed by
     sparse matrix products, a block of items at a time, keeping the
     ``n_candidates`` best of each, so memory grows with ``n_items *
-    n_candidates``, not with its square.
+    n_candidates``, not with its square. With ``n_jobs`` the blocks (of about
+    4 million pairs each) run in threads, each holding its own products in
+    memory; data with fewer than about 2,000 items make a single block.
     No neighbour: when fewer than ``min_neighbors`` neighbours are usable (or
     their similarities sum to 0) the prediction is the centring term alone:
     ``r̄_i`` for ``center=True``, ``b_ui`` for ``"baseline"`` and for
@@ -823,4 +881,5 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
         similarities : ndarray of shape (n_queries, min(n, n_items - 1))
             Their similarities; ``-inf`` where fewer neighbours were kept.
         """
+        check_is_fitted(self)
         return self._similar(items, self.item_ids_, n, "item")

@@ -12,9 +12,11 @@ every absent entry is unknown.
 
 import numpy as np
 import scipy.sparse as sp
+from joblib import Parallel, delayed
 from sklearn.utils import gen_batches
 
 from ..metrics._ranking import _topk_indices
+from ..utils._progress import progress
 
 # Bound on the pairs of rows of one block (rows * n_rows); the dense worst case
 # of the block's products.
@@ -146,6 +148,28 @@ def similarity_block(ops, rows, *, norm, need_support=True):
     return row, col, np.clip(sim, -1.0, 1.0), n_common
 
 
+def _block_top_k(ops, rows, *, norm, n_keep, shrinkage, min_support, min_similarity):
+    """The kept neighbours of the rows ``rows``: counts per row, columns, values."""
+    need_support = shrinkage > 0 or min_support > 1
+    n_block = rows.stop - rows.start
+    row, col, sim, n_common = similarity_block(
+        ops, rows, norm=norm, need_support=need_support
+    )
+    keep = (sim != 0) & (row + rows.start != col)
+    if need_support:
+        sim = sim * (n_common / (n_common + shrinkage))
+        keep &= n_common >= min_support
+    if min_similarity is not None:
+        keep &= sim > min_similarity
+    row, col, sim = row[keep], col[keep], sim[keep]
+    keep = top_k_per_segment(row, sim, n_block, n_keep)
+    return (
+        np.bincount(row[keep], minlength=n_block),
+        col[keep].astype(np.int32),
+        sim[keep],
+    )
+
+
 def topk_similarity(
     X,
     *,
@@ -154,7 +178,9 @@ def topk_similarity(
     shrinkage=0.0,
     min_support=1,
     min_similarity=0.0,
-    block_entries=_BLOCK_ENTRIES,
+    block_entries=None,
+    n_jobs=None,
+    verbose=0,
 ):
     """The ``n_keep`` most similar other rows of each row of ``X``.
 
@@ -173,40 +199,47 @@ def topk_similarity(
     min_similarity : float or None, default=0.0
         Only similarities strictly above it are kept; None keeps every nonzero
         similarity.
-    block_entries : int, default=2**22
-        Bound on the pairs of rows of one block (``rows * n_rows``).
+    block_entries : int, default=None
+        Bound on the pairs of rows of one block (``rows * n_rows``); None means
+        ``_BLOCK_ENTRIES`` (2**22).
+    n_jobs : int, default=None
+        Blocks computed at once, in threads (the sparse products and numpy
+        operations release the GIL); each running block holds its own
+        products in memory. None means 1 unless in a
+        :func:`joblib.parallel_config` context; -1 means all processors.
+    verbose : int, default=0
+        Above 0, show a progress bar over the blocks.
 
     Returns
     -------
     similarity : csr_matrix of shape (n_rows, n_rows)
         Row ``a`` holds the kept neighbours of ``a`` (never ``a`` itself), sorted
         indices. Where a row has more than ``n_keep`` candidates, ties at the
-        cut are broken by lower index.
+        cut are broken by lower index. The same whatever ``n_jobs``.
     """
     X = sp.csr_matrix(X, dtype=np.float64)
     n_rows = X.shape[0]
-    ops = _Operands(X)
-    block = max(1, int(block_entries) // max(n_rows, 1))
-    need_support = shrinkage > 0 or min_support > 1
-    counts, indices, data = [], [], []
-    for rows in gen_batches(n_rows, block):
-        n_block = rows.stop - rows.start
-        row, col, sim, n_common = similarity_block(
-            ops, rows, norm=norm, need_support=need_support
-        )
-        keep = (sim != 0) & (row + rows.start != col)
-        if need_support:
-            sim = sim * (n_common / (n_common + shrinkage))
-            keep &= n_common >= min_support
-        if min_similarity is not None:
-            keep &= sim > min_similarity
-        row, col, sim = row[keep], col[keep], sim[keep]
-        keep = top_k_per_segment(row, sim, n_block, n_keep)
-        counts.append(np.bincount(row[keep], minlength=n_block))
-        indices.append(col[keep].astype(np.int32))
-        data.append(sim[keep])
-    if not counts:  # no rows at all
+    if n_rows == 0:
         return sp.csr_matrix((n_rows, n_rows))
+    ops = _Operands(X)
+    if block_entries is None:
+        block_entries = _BLOCK_ENTRIES
+    blocks = list(gen_batches(n_rows, max(1, int(block_entries) // n_rows)))
+    kwargs = dict(
+        norm=norm,
+        n_keep=n_keep,
+        shrinkage=shrinkage,
+        min_support=min_support,
+        min_similarity=min_similarity,
+    )
+    # Results come back in the order of the blocks, as they are ready.
+    results = Parallel(n_jobs=n_jobs, backend="threading", return_as="generator")(
+        delayed(_block_top_k)(ops, rows, **kwargs) for rows in blocks
+    )
+    with progress(
+        results, verbose, desc="similarity blocks", total=len(blocks)
+    ) as results:
+        counts, indices, data = zip(*results)
     indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))])
     return sp.csr_matrix(
         (np.concatenate(data), np.concatenate(indices), indptr),

@@ -10,7 +10,12 @@ from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 
 from ..base import RecommenderMixin
-from ..utils._torch import batched_inference, resolve_device, torch_random_state
+from ..utils._torch import (
+    TorchPicklingMixin,
+    batched_inference,
+    resolve_device,
+    torch_random_state,
+)
 from ..utils._vocabulary import UNKNOWN
 from ._modules import NCFNet
 from ._training import train_epochs
@@ -20,7 +25,13 @@ _ARCHITECTURES = ("gmf", "mlp", "neumf")
 _PREDICT_BATCH = 2**16
 
 
-class NeuralCF(RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator):
+class NeuralCF(
+    TorchPicklingMixin,
+    RecommenderMixin,
+    RegressorMixin,
+    TransformerMixin,
+    BaseEstimator,
+):
     """Neural collaborative filtering: GMF, MLP or NeuMF.
 
     The dot product of matrix factorisation replaced by a learned function of the

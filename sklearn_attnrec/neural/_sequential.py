@@ -20,6 +20,7 @@ from ..attention._modules import TransformerConfig, TransformerStack, init_weigh
 from ..base import RecommenderMixin
 from ..metrics._ranking import _topk_indices
 from ..utils._torch import (
+    TorchPicklingMixin,
     batched_inference,
     build_net,
     check_training_params,
@@ -181,7 +182,11 @@ def _timestamps(column):
 
 
 class SequentialRecommender(
-    RecommenderMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    TorchPicklingMixin,
+    RecommenderMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Self-attentive sequential recommender (SASRec).
 

@@ -12,7 +12,12 @@ from skorch import NeuralNet
 
 from ..base import RecommenderMixin
 from ..retrieval import make_index
-from ..utils._torch import batched_inference, resolve_device, torch_random_state
+from ..utils._torch import (
+    TorchPicklingMixin,
+    batched_inference,
+    resolve_device,
+    torch_random_state,
+)
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
 from ._training import train_epochs
@@ -65,7 +70,9 @@ def _split_features(features, name):
     return ids, matrix
 
 
-class TwoTowerRetriever(RecommenderMixin, TransformerMixin, BaseEstimator):
+class TwoTowerRetriever(
+    TorchPicklingMixin, RecommenderMixin, TransformerMixin, BaseEstimator
+):
     """Two-tower retrieval: user and item MLPs scored by a dot product.
 
     One tower maps a user (an id embedding and/or side features such as age,

@@ -25,8 +25,10 @@ printed unless ``verbose``. The estimator itself stays a plain
 """
 
 import copy
+import io
 import math
 import numbers
+import warnings
 from contextlib import contextmanager
 
 import torch
@@ -42,6 +44,7 @@ from skorch.dataset import ValidSplit
 from torch.optim.lr_scheduler import LambdaLR
 
 __all__ = [
+    "TorchPicklingMixin",
     "WarmupCosineSchedule",
     "adamw",
     "batched_inference",
@@ -100,9 +103,58 @@ def resolve_device(device):
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device={device!r} is not a torch device") from exc
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} requested but CUDA is not available")
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device={device!r} requested but CUDA is not available")
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} requested but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)"
+            )
     return resolved
+
+
+class _SavedNet:
+    """A skorch net as :func:`torch.save` bytes, inside a pickled estimator."""
+
+    def __init__(self, data):
+        self.data = data
+
+
+class TorchPicklingMixin:
+    """Pickling of an estimator whose ``net_`` may live on an accelerator.
+
+    skorch moves the module, optimizer and criterion to the CPU when a model
+    saved on a GPU is loaded where there is none, but other references to their
+    tensors (the learning-rate scheduler's optimizer, for one) would still ask
+    for the GPU. So ``net_`` travels as :func:`torch.save` bytes and is loaded
+    with ``map_location="cpu"`` when CUDA is not available: a model trained on a
+    GPU predicts on a CPU-only machine.
+    """
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # may be the live __dict__
+        net = state.get("net_")
+        if net is not None and not isinstance(net, _SavedNet):
+            buffer = io.BytesIO()
+            torch.save(net, buffer)
+            state["net_"] = _SavedNet(buffer.getvalue())
+        return state
+
+    def __setstate__(self, state):
+        saved = state.get("net_")
+        if isinstance(saved, _SavedNet):
+            location = None if torch.cuda.is_available() else "cpu"
+            with warnings.catch_warnings():
+                # skorch's "no CUDA, loading on the CPU" is the point here.
+                warnings.filterwarnings("ignore", message=".*CUDA.*")
+                net = torch.load(
+                    io.BytesIO(saved.data), map_location=location, weights_only=False
+                )
+            if location == "cpu" and str(net.device).startswith("cuda"):
+                net.device = "cpu"
+            state["net_"] = net
+        super().__setstate__(state)
 
 
 def torch_seeds(random_state, n=1):

@@ -30,6 +30,15 @@ def fit_vocabulary(ids, *, name="ids"):
     (['a', 'b'], [1, 0, 1])
     """
     ids = np.asarray(ids)
+    if ids.dtype == object and len(ids):
+        # None would otherwise surface as a "mix types" error (or, alone, as an
+        # id of its own).
+        missing = np.flatnonzero(np.equal(ids, None))
+        if len(missing):
+            raise ValueError(
+                f"{name} contain missing values (None), e.g. at rows "
+                f"{missing[:5].tolist()}; drop or fill them first"
+            )
     if (
         ids.dtype.kind in "iu"
         and len(ids)
