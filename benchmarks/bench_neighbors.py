@@ -35,7 +35,15 @@ import tracemalloc  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from _common import command_line, mae, parse_args, print_table, rmse, timed  # noqa: E402
+from _common import (  # noqa: E402
+    command_line,
+    mae,
+    parse_args,
+    print_table,
+    rmse,
+    skewed_ratings,
+    timed,
+)
 from sklearn_attnrec import (  # noqa: E402
     ContentBasedRecommender,
     ItemKNNRegressor,
@@ -196,29 +204,8 @@ def ranking_benchmark(data):
     print_table(["model", *scorers, "scoring s"], rows)
 
 
-def _scale_data(n_users, n_items, n_ratings, seed=0):
-    """Popularity-skewed ratings: Zipf(1) items, lognormal user activity."""
-    rng = np.random.default_rng(seed)
-    item_weight = 1.0 / np.arange(1, n_items + 1)
-    item_weight /= item_weight.sum()
-    user_weight = rng.lognormal(0.0, 0.5, n_users)
-    user_weight /= user_weight.sum()
-    keys = np.zeros(0, dtype=np.int64)
-    while len(keys) < n_ratings:
-        n_draw = int(1.2 * (n_ratings - len(keys))) + 1000
-        users = rng.choice(n_users, n_draw, p=user_weight)
-        items = rng.permutation(n_items)[rng.choice(n_items, n_draw, p=item_weight)]
-        keys = np.unique(np.concatenate([keys, users * n_items + items]))
-    keys = rng.choice(keys, n_ratings, replace=False)
-    users, items = np.divmod(keys, n_items)
-    b_u = rng.normal(0, 0.3, n_users)
-    b_i = rng.normal(0, 0.5, n_items)
-    ratings = 3.5 + b_u[users] + b_i[items] + rng.normal(0, 0.8, n_ratings)
-    return np.column_stack([users, items]), np.clip(np.round(ratings), 1, 5)
-
-
 def scale_benchmark(n_users=200_000, n_items=50_000, n_ratings=5_000_000):
-    X, y = _scale_data(n_users, n_items, n_ratings)
+    X, y = skewed_ratings(n_users, n_items, n_ratings)
     rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(
         f"synthetic ratings: {len(np.unique(X[:, 0]))} users x "

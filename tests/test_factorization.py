@@ -388,3 +388,13 @@ def test_movielens_fold_rmse(movielens):
     # Five-fold figures (ALS and SGD next to Surprise) are printed by
     # benchmarks/bench_factorization.py; on u1 the defaults measured 0.921.
     assert rmse < 0.93
+
+
+def test_solving_the_normal_equations_in_small_groups_changes_nothing(monkeypatch):
+    from sklearn_attnrec.factorization import _als
+
+    X, y = make_interactions(n_users=60, n_items=40, density=0.2, random_state=0)
+    whole = MatrixFactorization(n_components=4, max_iter=3, random_state=0).fit(X, y)
+    monkeypatch.setattr(_als, "_SOLVE_ROWS", 3)  # many groups of a few rows
+    grouped = MatrixFactorization(n_components=4, max_iter=3, random_state=0).fit(X, y)
+    np.testing.assert_allclose(grouped.predict(X), whole.predict(X), rtol=1e-5)

@@ -191,3 +191,26 @@ def test_torch_model_loaded_from_pickle_on_cpu(estimator):
     # A loaded model refits like a fresh clone (seeded the same way).
     expected = _outputs(model, X, y, with_common=True)
     _assert_same(_outputs(loaded.fit(X, y), X, y, with_common=True), expected)
+
+
+@pytest.mark.parametrize("estimator", TORCH_MODELS, ids=torch_ids)
+def test_accelerate_single_process_cpu(estimator):
+    pytest.importorskip("accelerate")
+    from sklearn_attnrec.utils._torch import _AcceleratedNeuralNet
+
+    plain, X, y = _fit(estimator)
+    accelerated = clone(estimator).set_params(random_state=0, accelerate={"cpu": True})
+    accelerated.fit(X, y)
+    assert isinstance(accelerated.net_, _AcceleratedNeuralNet)
+    assert accelerated.n_iter_ == plain.n_iter_
+    # One CPU process: the same training as without Accelerate.
+    np.testing.assert_allclose(
+        accelerated.transform(X[:5]), plain.transform(X[:5]), rtol=1e-4, atol=1e-5
+    )
+    loaded = pickle.loads(pickle.dumps(accelerated))
+    np.testing.assert_allclose(loaded.transform(X[:5]), accelerated.transform(X[:5]))
+
+
+def test_accelerate_must_be_a_bool_or_a_dict():
+    with pytest.raises(ValueError, match="accelerate must be"):
+        _fit(clone(TORCH_MODELS[0]).set_params(accelerate="yes"))

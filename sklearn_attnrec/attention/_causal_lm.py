@@ -13,6 +13,7 @@ from sklearn.base import (
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     batched_inference,
     build_net,
@@ -255,6 +256,12 @@ class CausalLMTransformer(
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (or ``(name, callback)`` pairs), e.g.
         :class:`~skorch.callbacks.Checkpoint`; copied at each ``fit``.
+    accelerate : bool or dict, default=False
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        True, or a dict of ``accelerate.Accelerator`` arguments such as
+        ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
+        the same script trains data-parallel on several GPUs; ``device`` is
+        then Accelerate's choice. Needs ``pip install accelerate``.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, dropout and the training windows (torch's global
         random state is left untouched).
@@ -352,6 +359,7 @@ class CausalLMTransformer(
         n_iter_no_change=5,
         tol=1e-4,
         callbacks=None,
+        accelerate=False,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -382,6 +390,7 @@ class CausalLMTransformer(
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.callbacks = callbacks
+        self.accelerate = accelerate
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -393,6 +402,7 @@ class CausalLMTransformer(
 
     # -- fitting ---------------------------------------------------------------
 
+    @fit_atomically
     def fit(self, X, y=None):
         """Train next-token prediction on token sequences.
 

@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     batched_inference,
     build_net,
@@ -121,6 +122,12 @@ class AttentionEncoder(
     callbacks : list of skorch callbacks, default=None
         Extra :mod:`skorch.callbacks` (or ``(name, callback)`` pairs); copied at
         each ``fit``.
+    accelerate : bool or dict, default=False
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        True, or a dict of ``accelerate.Accelerator`` arguments such as
+        ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
+        the same script trains data-parallel on several GPUs; ``device`` is
+        then Accelerate's choice. Needs ``pip install accelerate``.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, dropout, shuffling and the validation split (torch's
         global random state is left untouched).
@@ -214,6 +221,7 @@ class AttentionEncoder(
         n_iter_no_change=5,
         tol=1e-4,
         callbacks=None,
+        accelerate=False,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -245,6 +253,7 @@ class AttentionEncoder(
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.callbacks = callbacks
+        self.accelerate = accelerate
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -288,6 +297,7 @@ class AttentionEncoder(
 
     # -- fitting ---------------------------------------------------------------
 
+    @fit_atomically
     def fit(self, X, y):
         """Train the encoder and its head.
 

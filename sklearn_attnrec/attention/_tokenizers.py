@@ -9,6 +9,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._fitting import fit_atomically
+
 _SPECIALS = ("pad", "bos", "eos", "unk")
 
 
@@ -108,6 +110,7 @@ class _Tokenizer(TransformerMixin, BaseEstimator):
             raise ValueError(f"special tokens must differ; got {specials}")
         return specials
 
+    @fit_atomically
     def fit(self, X, y=None):
         """Build the vocabulary.
 

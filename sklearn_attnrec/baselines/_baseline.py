@@ -8,6 +8,7 @@ from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
+from ..utils._fitting import fit_atomically
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -113,6 +114,7 @@ class BaselineRegressor(
         self.clip = clip
         self.handle_unknown = handle_unknown
 
+    @fit_atomically
     def fit(self, X, y):
         """Fit the biases.
 

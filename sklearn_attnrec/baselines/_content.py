@@ -8,6 +8,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
+from ..utils._fitting import fit_atomically
 from ..utils._interactions import as_interaction_array
 from ..utils._vocabulary import UNKNOWN
 from ._popularity import PopularityRecommender
@@ -149,6 +150,7 @@ class ContentBasedRecommender(RecommenderMixin, TransformerMixin, BaseEstimator)
         self.center = center
         self.handle_unknown = handle_unknown
 
+    @fit_atomically
     def fit(self, X, y=None):
         """Build the item and user profiles.
 

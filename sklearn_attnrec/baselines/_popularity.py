@@ -5,6 +5,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
+from ..utils._fitting import fit_atomically
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -62,6 +63,7 @@ class PopularityRecommender(RecommenderMixin, TransformerMixin, BaseEstimator):
     def __init__(self, *, handle_unknown="fallback"):
         self.handle_unknown = handle_unknown
 
+    @fit_atomically
     def fit(self, X, y=None):
         """Count interactions per item and per user.
 

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
 from ..metrics._ranking import _topk_indices
+from ..utils._fitting import fit_atomically
 from ..utils._interactions import interaction_matrix
 from ..utils._progress import progress, warn_if_constant_ratings
 from ..utils._vocabulary import UNKNOWN
@@ -336,6 +337,7 @@ class MatrixFactorization(
 
     # -- fitting ---------------------------------------------------------------
 
+    @fit_atomically
     def fit(self, X, y=None):
         """Fit the factors (and biases).
 
@@ -365,7 +367,7 @@ class MatrixFactorization(
                 f"n_items) = {min(shape)}: the extra factors add parameters but "
                 "no rank; choose a smaller n_components.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         with _torch_threads(self.n_jobs):
             self._fit_factors(users, items, y, alpha, max_iter, tol)

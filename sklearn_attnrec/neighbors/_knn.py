@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import RecommenderMixin
 from ..baselines import BaselineRegressor
 from ..metrics._ranking import _topk_indices
+from ..utils._fitting import fit_atomically
 from ..utils._progress import warn_if_constant_ratings
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import (
@@ -224,6 +225,7 @@ class _NeighborhoodRegressor(
             )
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
 
+    @fit_atomically
     def fit(self, X, y):
         """Fit the baseline and compute the neighbour similarities.
 
@@ -251,7 +253,7 @@ class _NeighborhoodRegressor(
                 f"than the {n_entities - 1} other {self._entity}s there are; "
                 f"n_neighbors_={self.n_neighbors_} are used.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         baseline = BaselineRegressor() if self.baseline is None else self.baseline
         # Fitted on the encoded ids: its indices are the model's indices.

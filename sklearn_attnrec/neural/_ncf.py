@@ -7,13 +7,14 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 
 from ..base import RecommenderMixin
+from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     resolve_device,
+    skorch_net_class,
     torch_random_state,
 )
 from ..utils._vocabulary import UNKNOWN
@@ -66,6 +67,12 @@ class NeuralCF(
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (e.g. ``skorch.callbacks.ProgressBar()``,
         ``Checkpoint``); each epoch is one ``partial_fit`` of ``net_``.
+    accelerate : bool or dict, default=False
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        True, or a dict of ``accelerate.Accelerator`` arguments such as
+        ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
+        the same script trains data-parallel on several GPUs; ``device`` is
+        then Accelerate's choice. Needs ``pip install accelerate``.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and negatives (torch's global generator
         is left as it was).
@@ -129,6 +136,7 @@ class NeuralCF(
         learning_rate=1e-3,
         alpha=0.0,
         callbacks=None,
+        accelerate=False,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -145,6 +153,7 @@ class NeuralCF(
         self.learning_rate = learning_rate
         self.alpha = alpha
         self.callbacks = callbacks
+        self.accelerate = accelerate
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -188,6 +197,7 @@ class NeuralCF(
             )
         return sizes
 
+    @fit_atomically
     def fit(self, X, y=None):
         """Fit the network.
 
@@ -210,7 +220,10 @@ class NeuralCF(
         self.global_mean_ = float(y.mean()) if explicit else 0.0
         device = resolve_device(self.device)
         with torch_random_state(rng.randint(2**31 - 1), device):
-            self.net_ = NeuralNet(
+            net_class, accelerate_kwargs = skorch_net_class(
+                self.accelerate, self.verbose
+            )
+            self.net_ = net_class(
                 NCFNet,
                 module__n_users=n_users + 1,  # + the "average user" row
                 module__n_items=n_items + 1,
@@ -227,8 +240,9 @@ class NeuralCF(
                 train_split=None,
                 iterator_train__shuffle=True,
                 callbacks=self.callbacks,
-                device=device,
+                device=None if accelerate_kwargs else device,
                 verbose=self.verbose,
+                **accelerate_kwargs,
             ).initialize()
             if explicit:
                 with torch.no_grad():

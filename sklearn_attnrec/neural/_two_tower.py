@@ -8,14 +8,15 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
 
 from ..base import RecommenderMixin
 from ..retrieval import make_index
+from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     resolve_device,
+    skorch_net_class,
     torch_random_state,
 )
 from ..utils._vocabulary import UNKNOWN, encode_ids
@@ -129,6 +130,12 @@ class TwoTowerRetriever(
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (e.g. ``skorch.callbacks.ProgressBar()``,
         ``Checkpoint``); each epoch is one ``partial_fit`` of ``net_``.
+    accelerate : bool or dict, default=False
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        True, or a dict of ``accelerate.Accelerator`` arguments such as
+        ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
+        the same script trains data-parallel on several GPUs; ``device`` is
+        then Accelerate's choice. Needs ``pip install accelerate``.
     random_state : int, RandomState instance or None, default=None
     device : str, default="cpu"
     verbose : int, default=0
@@ -200,6 +207,7 @@ class TwoTowerRetriever(
         index="exact",
         exploration=0.0,
         callbacks=None,
+        accelerate=False,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -222,6 +230,7 @@ class TwoTowerRetriever(
         self.index = index
         self.exploration = exploration
         self.callbacks = callbacks
+        self.accelerate = accelerate
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -266,6 +275,7 @@ class TwoTowerRetriever(
             )
         return sizes
 
+    @fit_atomically
     def fit(self, X, y=None, *, user_features=None, item_features=None):
         """Train the towers on the interactions and index the item vectors.
 
@@ -316,7 +326,10 @@ class TwoTowerRetriever(
                 self.cosine,
             )
             softmax = self.loss == "softmax"
-            self.net_ = NeuralNet(
+            net_class, accelerate_kwargs = skorch_net_class(
+                self.accelerate, self.verbose
+            )
+            self.net_ = net_class(
                 module,
                 criterion=InBatchSoftmaxLoss if softmax else PairwiseBCELoss,
                 criterion__temperature=self.temperature,
@@ -333,8 +346,9 @@ class TwoTowerRetriever(
                 train_split=None,
                 iterator_train__shuffle=True,
                 callbacks=self.callbacks,
-                device=device,
+                device=None if accelerate_kwargs else device,
                 verbose=self.verbose,
+                **accelerate_kwargs,
             ).initialize()
             # The softmax loss ignores y: its labels are the batch's diagonal.
             train_epochs(

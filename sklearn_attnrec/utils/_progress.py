@@ -73,5 +73,5 @@ def warn_if_constant_ratings(y, estimator_name):
             "feedback (clicks, plays, purchases) use "
             "MatrixFactorization(feedback='implicit') or PopularityRecommender.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )

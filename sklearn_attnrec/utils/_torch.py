@@ -4,7 +4,8 @@ An estimator stores plain, grid-searchable parameters under the package's names
 (``max_iter``, ``batch_size``, ``learning_rate``, ``min_learning_rate``,
 ``warmup_steps``, ``weight_decay``, ``beta_1``, ``beta_2``, ``max_grad_norm``,
 ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``, ``tol``,
-``callbacks``, ``random_state``, ``device``, ``verbose``) and, in ``fit``::
+``callbacks``, ``accelerate``, ``random_state``, ``device``, ``verbose``) and, in
+``fit``::
 
     params = check_training_params(self)            # validated values, by name
     device = resolve_device(self.device)
@@ -29,22 +30,28 @@ import io
 import math
 import numbers
 import warnings
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 import torch
 from sklearn.utils import check_random_state, check_scalar
 from skorch import NeuralNet
 from skorch.callbacks import (
+    Callback,
     EarlyStopping,
     GradientNormClipping,
+    LoadInitState,
     LRScheduler,
     ProgressBar,
 )
 from skorch.dataset import ValidSplit
+from skorch.exceptions import DeviceWarning
+from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import LambdaLR
 
 __all__ = [
     "TorchPicklingMixin",
+    "skorch_net_class",
     "WarmupCosineSchedule",
     "adamw",
     "batched_inference",
@@ -74,6 +81,7 @@ _TRAINING_DEFAULTS = {
     "n_iter_no_change": 5,
     "tol": 1e-4,
     "callbacks": None,
+    "accelerate": False,
     "verbose": 0,
 }
 
@@ -135,6 +143,8 @@ class TorchPicklingMixin:
     def __getstate__(self):
         state = dict(super().__getstate__())  # may be the live __dict__
         net = state.get("net_")
+        if isinstance(net, _AcceleratedNeuralNet):
+            net = _picklable_accelerated(net)
         if net is not None and not isinstance(net, _SavedNet):
             buffer = io.BytesIO()
             torch.save(net, buffer)
@@ -146,8 +156,8 @@ class TorchPicklingMixin:
         if isinstance(saved, _SavedNet):
             location = None if torch.cuda.is_available() else "cpu"
             with warnings.catch_warnings():
-                # skorch's "no CUDA, loading on the CPU" is the point here.
-                warnings.filterwarnings("ignore", message=".*CUDA.*")
+                # skorch's "loading on the CPU instead" is the point here.
+                warnings.simplefilter("ignore", DeviceWarning)
                 net = torch.load(
                     io.BytesIO(saved.data), map_location=location, weights_only=False
                 )
@@ -432,16 +442,17 @@ def build_net(
     p = params
     lr = p["learning_rate"]
     callbacks = [
+        ("remaining_epochs", _RemainingEpochs()),
         (
             "lr_schedule",
-            LRScheduler(
+            _ResumableLRScheduler(
                 policy=LambdaLR,
                 lr_lambda=WarmupCosineSchedule(
                     p["warmup_steps"], total_steps, p["min_learning_rate"] / lr
                 ),
                 step_every="batch",
             ),
-        )
+        ),
     ]
     if p["max_grad_norm"] is not None:
         callbacks.append(
@@ -474,6 +485,10 @@ def build_net(
             if isinstance(callback, tuple)
             else (f"user_callback_{i}", copy.deepcopy(callback))
         )
+    # A user's LoadInitState (resuming from a skorch Checkpoint) must load the
+    # weights, optimizer and history before the others read the history.
+    loaders = [c for c in callbacks if isinstance(c[1], LoadInitState)]
+    callbacks = loaders + [c for c in callbacks if c not in loaders]
     if iterator_train is None:
         net_kwargs.setdefault("iterator_train__shuffle", True)
         net_kwargs.setdefault(
@@ -483,7 +498,10 @@ def build_net(
         net_kwargs["iterator_train"] = iterator_train
     if iterator_valid is not None:
         net_kwargs["iterator_valid"] = iterator_valid
-    return NeuralNet(
+    net_class, accelerate_kwargs = skorch_net_class(p["accelerate"], p["verbose"])
+    if accelerate_kwargs:
+        device = None  # Accelerate places the module
+    return net_class(
         module,
         criterion,
         optimizer=adamw,
@@ -495,9 +513,105 @@ def build_net(
         train_split=train_split,
         callbacks=callbacks,
         verbose=p["verbose"],
-        device=str(device),
+        device=None if device is None else str(device),
+        **accelerate_kwargs,
         **net_kwargs,
     )
+
+
+def skorch_net_class(accelerate, verbose=0):
+    """The skorch net class of an estimator's ``accelerate`` parameter.
+
+    Returns
+    -------
+    net_class : type
+        :class:`~skorch.NeuralNet`, or a subclass with skorch's
+        ``AccelerateMixin`` when ``accelerate`` is True or a dict of
+        ``accelerate.Accelerator`` arguments.
+    kwargs : dict
+        Extra arguments of ``net_class`` (the accelerator); when not empty, pass
+        ``device=None``: Accelerate places the module.
+    """
+    if not isinstance(accelerate, (bool, Mapping)):
+        raise ValueError(
+            "accelerate must be a bool or a dict of accelerate.Accelerator "
+            f"arguments; got {accelerate!r}"
+        )
+    if not accelerate:
+        return NeuralNet, {}
+    kwargs = {"accelerator": _accelerator(accelerate)}
+    if not verbose:
+        kwargs["callbacks__print_log__sink"] = _silent
+    return _AcceleratedNeuralNet, kwargs
+
+
+class _AcceleratedNeuralNet(AccelerateMixin, NeuralNet):
+    """A skorch net trained through Hugging Face Accelerate."""
+
+
+def _picklable_accelerated(net):
+    """A shallow copy of a trained accelerated net without what Accelerate
+    wrapped (its optimizer wrapper and the scheduler attached to it cannot be
+    pickled); enough to predict, and to train again from scratch."""
+    net = _shallow_copy(net)  # copy.copy would pickle the net
+    net.accelerator = _shallow_copy(net.accelerator)
+    net.accelerator.free_memory()  # the copy forgets the prepared objects
+    net.optimizer_ = getattr(net.optimizer_, "optimizer", net.optimizer_)
+    # skorch's callbacks_ are the initialised instances of callbacks.
+    def keep(callback):
+        callback = callback[1] if isinstance(callback, tuple) else callback
+        return not isinstance(callback, LRScheduler)
+
+    if net.callbacks is not None:
+        net.callbacks = [c for c in net.callbacks if keep(c)]
+    net.callbacks_ = [c for c in net.callbacks_ if keep(c)]
+    return net
+
+
+def _shallow_copy(obj):
+    copied = object.__new__(type(obj))
+    copied.__dict__.update(vars(obj))
+    return copied
+
+
+def _silent(*args, **kwargs):
+    """A print that prints nothing (skorch's log sink when ``verbose=0``)."""
+
+
+def _accelerator(options):
+    """``accelerate.Accelerator(**options)`` (no options for ``True``)."""
+    try:
+        from accelerate import Accelerator
+    except ImportError as exc:
+        raise ImportError(
+            "accelerate=True needs Hugging Face Accelerate: pip install accelerate"
+        ) from exc
+    return Accelerator(**({} if options is True else dict(options)))
+
+
+class _ResumableLRScheduler(LRScheduler):
+    """skorch's per-batch scheduler, resuming at the batch where a loaded
+    history stopped (skorch's own counts epochs there)."""
+
+    def _get_scheduler(self, net, policy, **scheduler_kwargs):
+        if len(net.history):
+            scheduler_kwargs.setdefault("last_epoch", self.batch_idx_ - 1)
+        return super()._get_scheduler(net, policy, **scheduler_kwargs)
+
+
+class _RemainingEpochs(Callback):
+    """After a checkpoint was loaded, train only the epochs still planned."""
+
+    def initialize(self):
+        self.started_ = False
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        # Only at the first fit: estimators that call partial_fit once per
+        # epoch have a history at the later ones.
+        if not self.started_:
+            self.started_ = True
+            net.max_epochs = max(0, net.max_epochs - len(net.history))
 
 
 def batched_inference(module, function, arrays, batch_size):
