@@ -56,6 +56,38 @@ class RecommenderMixin:
     Unknown ids at predict time follow the ``handle_unknown`` parameter of the
     estimator: ``"fallback"`` (the model's documented fallback score) or ``"error"``
     (a ``ValueError`` naming the unknown ids).
+
+    A recommender implements ``fit`` (calling ``_fit_interactions``) and two hooks
+    on encoded ids, where ``-1`` marks an id unseen in fit:
+    ``_score_items(user_index)`` (scores of every item, one row per user) and
+    ``_predict_pairs(user_index, item_index)`` (one score per pair).
+
+    Examples
+    --------
+    A recommender that scores every item by its mean rating:
+
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sklearn_attnrec.base import RecommenderMixin
+    >>> class ItemMean(RecommenderMixin, BaseEstimator):
+    ...     def __init__(self, handle_unknown="fallback"):
+    ...         self.handle_unknown = handle_unknown
+    ...     def fit(self, X, y):
+    ...         self._fit_interactions(X, y)
+    ...         R = self.user_items_
+    ...         self.item_mean_ = np.asarray(R.sum(axis=0)).ravel() / R.getnnz(axis=0)
+    ...         return self
+    ...     def _score_items(self, user_index):
+    ...         return np.tile(self.item_mean_, (len(user_index), 1))
+    ...     def _predict_pairs(self, user_index, item_index):
+    ...         known = item_index >= 0
+    ...         scores = self.item_mean_[np.maximum(item_index, 0)]
+    ...         return np.where(known, scores, self.item_mean_.mean())
+    >>> model = ItemMean().fit([[0, "a"], [0, "b"], [1, "a"]], [5, 3, 4])
+    >>> model.predict([[1, "b"], [2, "c"]])
+    array([3.  , 3.75])
+    >>> model.recommend([1], n=1)[0]
+    array([['b']], dtype=object)
     """
 
     # -- fitting ---------------------------------------------------------------

@@ -557,6 +557,7 @@ def _picklable_accelerated(net):
     net.accelerator = _shallow_copy(net.accelerator)
     net.accelerator.free_memory()  # the copy forgets the prepared objects
     net.optimizer_ = getattr(net.optimizer_, "optimizer", net.optimizer_)
+
     # skorch's callbacks_ are the initialised instances of callbacks.
     def keep(callback):
         callback = callback[1] if isinstance(callback, tuple) else callback
