@@ -258,6 +258,9 @@ class _NeighborhoodRegressor(
         baseline = BaselineRegressor() if self.baseline is None else self.baseline
         # Fitted on the encoded ids: its indices are the model's indices.
         self.baseline_ = clone(baseline).fit(np.column_stack([users, items]), y)
+        # Fitted on the same rows, the baseline's training matrix equals ours:
+        # share one object (a pickle then stores it once).
+        self.baseline_.user_items_ = self.user_items_
         self.rating_range_ = (float(y.min()), float(y.max()))
         R = self.user_items_
         self.user_mean_ = _row_means(R)
@@ -279,7 +282,7 @@ class _NeighborhoodRegressor(
             min_similarity=self.min_similarity,
             n_jobs=self.n_jobs,
             verbose=self.verbose,
-        )
+        ).astype(np.float32)  # weights: float32 halves the largest fitted matrix
         self.neighbors_ = truncate_rows(self.similarity_, self.n_neighbors_)
         return self
 
