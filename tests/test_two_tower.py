@@ -73,6 +73,20 @@ def test_cold_start_users_and_items_from_features(planted):
             k=1,
         )[0].ravel()
     )
+    # A known user's exact ranking over candidates that include the new item
+    # equals the index's scores (dot products with the stored vectors).
+    user = model.user_ids_[:3]
+    candidates = np.array(["brand new", *model.item_ids_[:4]], dtype=object)
+    ids, scores = model.recommend(user, n=5, exclude_seen=False, items=candidates)
+    assert sorted(map(str, ids[0])) == sorted(map(str, candidates))
+    u = model._vectors("user", np.arange(3)).astype(np.float64)
+    expected_new = u @ model.new_item_vectors_[0].astype(np.float64)
+    np.testing.assert_allclose(scores[ids == "brand new"], expected_new, rtol=1e-5)
+    np.testing.assert_allclose(
+        scores[ids == model.item_ids_[0]],
+        model.predict(np.column_stack([user, np.repeat(model.item_ids_[0], 3)])),
+        rtol=1e-5,
+    )
     with pytest.raises(ValueError, match="not indexed yet"):
         model.add_items(["brand new"], truth.item_factors[:1])
     with pytest.raises(ValueError, match="columns"):

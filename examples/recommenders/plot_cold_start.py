@@ -158,12 +158,13 @@ relevant = (
     .fillna(0)
     .to_numpy(dtype=float)
 )
-ids, scores = two_tower.recommend(judged, n=len(two_tower.index_), exclude_seen=False)
-tower_scores = np.full(relevant.shape, -np.inf)
-for row, (found, score) in enumerate(zip(ids, scores)):
-    mask = np.isin(found, new_items)
-    order = pd.Index(new_items).get_indexer(found[mask])
-    tower_scores[row, order] = score[mask]
+# ``recommend(items=...)`` ranks exactly the given candidates, new ones included.
+ids, scores = two_tower.recommend(
+    judged, n=len(new_items), exclude_seen=False, items=new_items
+)
+tower_scores = np.empty(relevant.shape)
+columns = pd.Index(new_items).get_indexer(ids.ravel()).reshape(ids.shape)
+np.put_along_axis(tower_scores, columns, scores, axis=1)
 pairs = pd.DataFrame(
     {"user": np.repeat(judged, len(new_items)), "item": np.tile(new_items, len(judged))}
 ).join(genres, on="item")

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
+from ..metrics._ranking import _topk_indices
 from ..retrieval import make_index
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
@@ -154,6 +155,8 @@ class TwoTowerRetriever(
         Serving index of the item vectors (grows with :meth:`add_items`).
     new_item_ids_ : ndarray
         Ids added with :meth:`add_items` (candidates for exploration).
+    new_item_vectors_ : ndarray of shape (n_new_items, n_components)
+        Their vectors, from their features.
     n_iter_ : int
         Epochs run.
     user_ids_, item_ids_, user_items_, n_features_in_, feature_names_in_
@@ -366,6 +369,7 @@ class TwoTowerRetriever(
             self.item_vectors_, self.item_ids_
         )
         self.new_item_ids_ = np.empty(0, dtype=self.item_ids_.dtype)
+        self.new_item_vectors_ = np.empty((0, self.n_components), dtype=np.float32)
         self._exploration_seed = rng.randint(2**31 - 1)
         return self
 
@@ -412,9 +416,14 @@ class TwoTowerRetriever(
 
         Same contract as :meth:`RecommenderMixin.recommend`; the candidates are
         every item of the index (including those added with :meth:`add_items`).
-        With ``items=`` the exact ranking over those items is used instead.
+        With ``items=`` the exact ranking over those items is used instead; they
+        may include items added with :meth:`add_items`.
         """
         if items is not None:
+            items = np.asarray(items).ravel()
+            new = np.isin(items, self.new_item_ids_)
+            if new.any():
+                return self._recommend_among_new(users, n, exclude_seen, items, new)
             return super().recommend(users, n, exclude_seen=exclude_seen, items=items)
         check_is_fitted(self)
         if not isinstance(n, numbers.Integral) or n < 1:
@@ -442,6 +451,28 @@ class TwoTowerRetriever(
         if self.exploration > 0 and len(self.new_item_ids_):
             self._explore(index, found, scores)
         return found, scores
+
+    def _recommend_among_new(self, users, n, exclude_seen, items, new):
+        """Exact top-``n`` over candidates that include added items."""
+        if not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n must be a positive integer; got {n!r}")
+        user_index = self._encode(np.asarray(users), self.user_ids_, "user")
+        known = self._encode(items[~new], self.item_ids_, "item")
+        known = np.unique(known[known != UNKNOWN])
+        added = np.flatnonzero(np.isin(self.new_item_ids_, items[new]))
+        parts = [self.item_ids_[known], self.new_item_ids_[added]]
+        if parts[0].dtype != parts[1].dtype:  # e.g. int ids, then string ones
+            parts = [part.astype(object) for part in parts]
+        candidate_ids = np.concatenate(parts)
+        scores = np.hstack(
+            [
+                self._ranking_scores(user_index, exclude_seen)[:, known],
+                self._vectors("user", user_index)
+                @ self.new_item_vectors_[added].T.astype(np.float64),
+            ]
+        )
+        top = _topk_indices(scores, min(n, len(candidate_ids)))
+        return candidate_ids[top], np.take_along_axis(scores, top, axis=1)
 
     def _seen(self, user_index, found):
         """Whether each found item was in the user's training interactions."""
@@ -524,6 +555,7 @@ class TwoTowerRetriever(
         vectors = self._vectors("item", np.full(len(ids), UNKNOWN), features=matrix)
         self.index_.add(vectors, ids)
         self.new_item_ids_ = np.concatenate([self.new_item_ids_, ids])
+        self.new_item_vectors_ = np.vstack([self.new_item_vectors_, vectors])
         return self
 
     def __sklearn_tags__(self):
