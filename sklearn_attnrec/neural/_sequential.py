@@ -261,7 +261,9 @@ class SequentialRecommender(
         What ``fit`` reads. ``"interactions"``: ``[user, item, timestamp]`` rows.
         ``"sequences"``: a list of item-id sequences, oldest first, one per
         user; user ``k`` is the ``k``-th sequence (empty sequences make unknown
-        users).
+        users). Cross-validation and ranking scorers split and score rows, so
+        use ``"interactions"`` with ``GridSearchCV``; a fitted model serves any
+        history through :meth:`recommend_for_history`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Unknown users get item popularity (share of training interactions) as
         scores; an unknown item scored for a known user gets that user's lowest
