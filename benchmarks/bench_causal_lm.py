@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from _common import command_line, parse_args, print_table
 from _reference_gpt import train_reference, validation_loss
-from sklearn_attnrec import CausalLMTransformer, CharTokenizer
+from sklearn_attnrec import CausalLMTransformer, CharTokenizer, fetch_tiny_shakespeare
 from sklearn_attnrec.utils._torch import evaluating
 
 BABY_GPT = dict(
@@ -80,9 +80,8 @@ def flops_per_token(model):
 
 
 def load(data_home):
-    text = (data_home / "shakespeare_char" / "input.txt").read_text()
-    cut = int(0.9 * len(text))
-    train_text, val_text = text[:cut], text[cut:]
+    data = fetch_tiny_shakespeare(data_home, download_if_missing=False)
+    train_text, val_text = data.train, data.validation
     # nanoGPT's vocabulary: the 65 characters, no special tokens (none is needed
     # for one running text).
     tokenizer = CharTokenizer(

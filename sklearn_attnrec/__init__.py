@@ -24,7 +24,12 @@ from .baselines import (
     ContentBasedRecommender,
     PopularityRecommender,
 )
-from .datasets import fetch_movielens, make_interactions, make_sequences
+from .datasets import (
+    fetch_movielens,
+    fetch_tiny_shakespeare,
+    make_interactions,
+    make_sequences,
+)
 from .factorization import MatrixFactorization
 from .metrics import (
     average_precision_at_k,
@@ -52,6 +57,7 @@ __all__ = [
     "PopularityRecommender",
     "MatrixFactorization",
     "fetch_movielens",
+    "fetch_tiny_shakespeare",
     "make_interactions",
     "make_sequences",
     "average_precision_at_k",

@@ -12,6 +12,7 @@ import pytest
 from sklearn_attnrec.datasets import (
     _movielens,
     fetch_movielens,
+    fetch_tiny_shakespeare,
     get_data_home,
     make_interactions,
     make_sequences,
@@ -554,3 +555,55 @@ def test_make_sequences_edge_cases():
 def test_make_sequences_bad_params(params, name):
     with pytest.raises((ValueError, TypeError), match=name):
         make_sequences(**params)
+
+
+def test_tiny_shakespeare_from_the_shared_folder(shared_data_home):
+    data = fetch_tiny_shakespeare(shared_data_home, download_if_missing=False)
+    assert len(data.text) == 1_115_394
+    assert data.train + data.validation == data.text
+    assert (len(data.train), len(data.validation)) == (1_003_854, 111_540)
+    assert data.text.startswith("First Citizen:")
+
+
+def test_tiny_shakespeare_missing_corrupt_and_downloaded(tmp_path, monkeypatch):
+    from sklearn_attnrec.datasets import _shakespeare
+
+    with pytest.raises(FileNotFoundError, match="shakespeare_char"):
+        fetch_tiny_shakespeare(tmp_path, download_if_missing=False)
+
+    # A download with the wrong content is refused and leaves nothing behind.
+    def fake_download(content):
+        def download(url, target_dir):
+            path = Path(target_dir) / ".download-test"
+            path.write_bytes(content)
+            return path
+
+        return download
+
+    monkeypatch.setattr(_shakespeare, "_download", fake_download(b"not the plays"))
+    with pytest.raises(OSError, match="unexpected md5"):
+        fetch_tiny_shakespeare(tmp_path)
+    assert list((tmp_path / "shakespeare_char").iterdir()) == []
+    # A local file with the wrong content is named.
+    (tmp_path / "shakespeare_char" / "input.txt").write_text("To be")
+    with pytest.raises(OSError, match="does not have the md5"):
+        fetch_tiny_shakespeare(tmp_path)
+
+
+def test_tiny_shakespeare_download_lands_in_the_data_home(
+    tmp_path, monkeypatch, shared_data_home
+):
+    from sklearn_attnrec.datasets import _shakespeare
+
+    real = (shared_data_home / "shakespeare_char" / "input.txt").read_bytes()
+
+    def download(url, target_dir):
+        assert url.endswith("tinyshakespeare/input.txt")
+        path = Path(target_dir) / ".download-test"
+        path.write_bytes(real)
+        return path
+
+    monkeypatch.setattr(_shakespeare, "_download", download)
+    data = fetch_tiny_shakespeare(tmp_path)
+    assert data.path == tmp_path / "shakespeare_char" / "input.txt"
+    assert data.path.read_bytes() == real

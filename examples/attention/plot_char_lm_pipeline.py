@@ -21,23 +21,21 @@ capitals and common words.
 # %%
 # Data: tiny Shakespeare when available, a generated text otherwise
 # ------------------------------------------------------------------
-# The corpus is read from ``shakespeare_char/input.txt`` in the data folder
-# (``SKLEARN_ATTNREC_DATA``), as :func:`~sklearn_attnrec.fetch_movielens` reads
-# MovieLens. We keep the first 80,000 characters to train and the next 10,000 to
-# measure the model at the end.
+# :func:`~sklearn_attnrec.fetch_tiny_shakespeare` reads the corpus from the data
+# folder (``SKLEARN_ATTNREC_DATA``); offline and without it, the example falls
+# back to a generated play. We keep the first 80,000 characters to train and the
+# next 10,000 to measure the model at the end.
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.pipeline import make_pipeline
 
-from sklearn_attnrec import CausalLMTransformer, CharTokenizer
-from sklearn_attnrec.datasets import get_data_home
+from sklearn_attnrec import CausalLMTransformer, CharTokenizer, fetch_tiny_shakespeare
 from sklearn_attnrec.plotting import plot_learning_curve
 
-path = get_data_home() / "shakespeare_char" / "input.txt"
-if path.is_file():
-    corpus = path.read_text(encoding="utf-8")
+try:
+    corpus = fetch_tiny_shakespeare(download_if_missing=False).text
     source = "tiny Shakespeare"
-else:
+except FileNotFoundError:
     # Lines of a small made-up play: speakers in capitals and random verses.
     rng = np.random.RandomState(0)
     speakers = ["ROMEO", "JULIET", "NURSE", "FRIAR"]

@@ -2,6 +2,8 @@
 
 - :func:`fetch_movielens` loads MovieLens (downloaded once into
   :func:`get_data_home`).
+- :func:`fetch_tiny_shakespeare` loads the tiny-Shakespeare corpus for character
+  language models.
 - :func:`make_interactions` generates ratings or implicit feedback with a known
   low-rank + bias structure and popularity skew.
 - :func:`make_sequences` generates interaction sequences driven by a hidden
@@ -9,10 +11,12 @@
 """
 
 from ._movielens import fetch_movielens, get_data_home
+from ._shakespeare import fetch_tiny_shakespeare
 from ._synthetic import make_interactions, make_sequences
 
 __all__ = [
     "fetch_movielens",
+    "fetch_tiny_shakespeare",
     "get_data_home",
     "make_interactions",
     "make_sequences",
