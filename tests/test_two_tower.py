@@ -87,6 +87,19 @@ def test_cold_start_users_and_items_from_features(planted):
         model.predict(np.column_stack([user, np.repeat(model.item_ids_[0], 3)])),
         rtol=1e-5,
     )
+    # predict and transform score added items with their own vectors too, and
+    # they are no longer unknown.
+    rows = np.array(
+        [[user[0], "brand new"], [user[1], model.item_ids_[0]]], dtype=object
+    )
+    model.set_params(handle_unknown="error")
+    np.testing.assert_allclose(model.predict(rows)[0], expected_new[0], rtol=1e-5)
+    np.testing.assert_allclose(
+        model.transform(rows)[0, model.n_components :],
+        model.new_item_vectors_[0],
+        rtol=1e-6,
+    )
+    model.set_params(handle_unknown="fallback")
     with pytest.raises(ValueError, match="not indexed yet"):
         model.add_items(["brand new"], truth.item_factors[:1])
     with pytest.raises(ValueError, match="columns"):

@@ -375,9 +375,37 @@ class TwoTowerRetriever(
 
     # -- vectors ---------------------------------------------------------------
 
+    def _encode_X(self, X):
+        """Encoded ``(users, items)``; items added with :meth:`add_items` get
+        indices after the known items and the "unknown" row (``n_items + 1 +
+        k`` for the ``k``-th added item), so that they are scored with their
+        own vectors."""
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        users = self._encode(X[:, 0], self.user_ids_, "user")
+        raw_items = X[:, 1]
+        added = np.isin(raw_items, self.new_item_ids_)
+        items = np.empty(len(raw_items), dtype=np.int64)
+        items[~added] = self._encode(raw_items[~added], self.item_ids_, "item")
+        if added.any():
+            order = np.argsort(self.new_item_ids_, kind="stable")
+            position = order[encode_ids(raw_items[added], self.new_item_ids_[order])]
+            items[added] = len(self.item_ids_) + 1 + position
+        return users, items
+
     def _vectors(self, side, index, features=None):
-        """Tower outputs for encoded ids (``-1``: the "unknown" row)."""
+        """Tower outputs for encoded ids (``-1``: the "unknown" row; items past
+        the unknown row: the vectors of added items)."""
         n_known = len(self.user_ids_ if side == "user" else self.item_ids_)
+        added_items = getattr(self, "new_item_ids_", ())  # none while fitting
+        if side == "item" and features is None and len(added_items):
+            index = np.asarray(index)
+            added = index > n_known
+            if added.any():
+                out = np.empty((len(index), self.n_components), dtype=np.float32)
+                out[added] = self.new_item_vectors_[index[added] - n_known - 1]
+                out[~added] = self._vectors(side, index[~added])
+                return out
         ids = np.where(np.asarray(index) == UNKNOWN, n_known, index)
         if len(ids) == 0:
             return np.zeros((0, self.n_components), dtype=np.float32)
@@ -530,6 +558,10 @@ class TwoTowerRetriever(
 
     def add_items(self, item_ids, item_features):
         """Index new items from their features, without retraining.
+
+        From then on ``recommend`` can return them, and ``predict``,
+        ``transform`` and ``recommend(items=...)`` score them with their own
+        vectors (they are no longer unknown items).
 
         Parameters
         ----------
