@@ -216,7 +216,8 @@ class CausalLMTransformer(
         Positional encoding added to the token embeddings (``X̂ = X + PE``).
     bias : bool, default=True
         Biases in the linear layers and LayerNorms (GPT-2 has them; nanoGPT's
-        default leaves them out, which is slightly faster and as accurate).
+        default leaves them out: about 8% faster per step in the baby-GPT
+        benchmark, and a validation loss about 0.01 higher).
     pad_token_id : int, default=None
         Id that pads the rows of a 2-D ``X``; padding is dropped (rows keep their
         real tokens in order). Lists of sequences of different lengths need none.
