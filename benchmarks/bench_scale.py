@@ -27,13 +27,21 @@ from pathlib import Path
 import numpy as np
 
 from _common import command_line, parse_args, print_table, rmse, skewed_ratings
+from sklearn_attnrec import ItemKNNRegressor, MatrixFactorization
 
 MODELS = {
-    "als-explicit": "MatrixFactorization(solver='als', n_components=64, max_iter=10)",
-    "als-implicit": (
-        "MatrixFactorization(feedback='implicit', n_components=64, max_iter=15)"
+    "als-explicit": (
+        "MatrixFactorization(solver='als', n_components=64, max_iter=10)",
+        lambda: MatrixFactorization(solver="als", n_components=64, max_iter=10),
     ),
-    "itemknn": "ItemKNNRegressor(n_neighbors=50)",
+    "als-implicit": (
+        "MatrixFactorization(feedback='implicit', n_components=64, max_iter=15)",
+        lambda: MatrixFactorization(feedback="implicit", n_components=64, max_iter=15),
+    ),
+    "itemknn": (
+        "ItemKNNRegressor(n_neighbors=50)",
+        lambda: ItemKNNRegressor(n_neighbors=50),
+    ),
 }
 N_HELD_OUT = 200_000
 
@@ -46,19 +54,18 @@ def child(name, folder, threads):
     """Fit one model on the saved data; print one JSON line of figures."""
     import torch
 
-    from sklearn_attnrec import ItemKNNRegressor, MatrixFactorization  # noqa: F401
-
     torch.set_num_threads(threads)
     X = np.load(folder / "X.npy")
     y = np.load(folder / "y.npy")
     train, test = slice(N_HELD_OUT, None), slice(0, N_HELD_OUT)
-    model = eval(MODELS[name])
+    label, make = MODELS[name]
+    model = make()
     before = _peak_rss_gib()
     start = time.perf_counter()
     model.fit(X[train], y[train])
     fit_s = time.perf_counter() - start
     result = dict(
-        model=MODELS[name],
+        model=label,
         fit_s=fit_s,
         peak_gib=_peak_rss_gib(),
         before_gib=before,

@@ -38,6 +38,12 @@ def _keep_id_types(X):
     return X
 
 
+def check_n(n):
+    """Raise unless the length ``n`` of a top-``n`` list is a positive integer."""
+    if not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"n must be a positive integer; got {n!r}")
+
+
 class RecommenderMixin:
     """Mixin for recommenders of ``(user, item)`` interactions.
 
@@ -205,19 +211,8 @@ class RecommenderMixin:
             Their scores. Where a user has fewer eligible items than ``n``, the
             remaining slots hold excluded items with score ``-inf``.
         """
-        check_is_fitted(self)
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
-        users = np.asarray(users)
-        if users.ndim != 1:
-            raise ValueError(f"users must be 1-D; got shape {users.shape}")
-        user_index = self._encode(users, self.user_ids_, "user")
-        candidates = None
-        if items is not None:
-            candidates = self._encode(np.asarray(items).ravel(), self.item_ids_, "item")
-            candidates = np.unique(candidates[candidates != UNKNOWN])
-            if len(candidates) == 0:
-                raise ValueError("none of the candidate items were seen in fit")
+        user_index = self._recommend_users(users, n)
+        candidates = None if items is None else self._candidate_items(items)
         n_out = min(n, len(self.item_ids_) if candidates is None else len(candidates))
         out_items = np.empty((len(users), n_out), dtype=np.int64)
         out_scores = np.empty((len(users), n_out), dtype=np.float64)
@@ -234,6 +229,26 @@ class RecommenderMixin:
                 top if candidates is None else candidates[top]
             )
         return self.item_ids_[out_items], out_scores
+
+    def _recommend_users(self, users, n):
+        """``recommend``'s checks (fitted, ``n`` a positive integer, ``users``
+        1-D); returns the encoded users."""
+        check_is_fitted(self)
+        check_n(n)
+        users = np.asarray(users)
+        if users.ndim != 1:
+            raise ValueError(f"users must be 1-D; got shape {users.shape}")
+        return self._encode(users, self.user_ids_, "user")
+
+    def _candidate_items(self, items):
+        """Sorted indices of the known items among ``items`` (``recommend``'s
+        ``items=``); unknown ones are dropped, or raise with
+        ``handle_unknown="error"``."""
+        candidates = self._encode(np.asarray(items).ravel(), self.item_ids_, "item")
+        candidates = np.unique(candidates[candidates != UNKNOWN])
+        if len(candidates) == 0:
+            raise ValueError("none of the candidate items were seen in fit")
+        return candidates
 
     def _ranking_scores(self, user_index, exclude_seen=True):
         """Scores of all known items for encoded users, seen items at ``-inf``."""

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin
+from ..base import RecommenderMixin, check_n
 from ..baselines import BaselineRegressor
 from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
@@ -440,8 +440,7 @@ class _NeighborhoodRegressor(
 
     def _similar(self, ids, vocabulary, n, kind):
         check_is_fitted(self)
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
+        check_n(n)
         ids = np.asarray(ids)
         if ids.ndim != 1:
             raise ValueError(f"{kind}s must be 1-D; got shape {ids.shape}")

@@ -14,12 +14,11 @@ from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     resolve_device,
-    skorch_net_class,
     torch_random_state,
 )
 from ..utils._vocabulary import UNKNOWN
 from ._modules import NCFNet
-from ._training import train_epochs
+from ._training import epoch_net, train_epochs
 
 _ARCHITECTURES = ("gmf", "mlp", "neumf")
 # Pairs scored per forward pass at prediction time.
@@ -220,30 +219,18 @@ class NeuralCF(
         self.global_mean_ = float(y.mean()) if explicit else 0.0
         device = resolve_device(self.device)
         with torch_random_state(rng.randint(2**31 - 1), device):
-            net_class, accelerate_kwargs = skorch_net_class(
-                self.accelerate, self.verbose
-            )
-            self.net_ = net_class(
+            self.net_ = epoch_net(
                 NCFNet,
+                torch.nn.MSELoss if explicit else torch.nn.BCEWithLogitsLoss,
+                self,
+                device,
                 module__n_users=n_users + 1,  # + the "average user" row
                 module__n_items=n_items + 1,
                 module__architecture=self.architecture,
                 module__embedding_dim=self.embedding_dim,
                 module__hidden_layer_sizes=sizes,
                 module__dropout=self.dropout,
-                criterion=torch.nn.MSELoss if explicit else torch.nn.BCEWithLogitsLoss,
-                optimizer=torch.optim.Adam,
-                optimizer__weight_decay=self.alpha,
-                lr=self.learning_rate,
-                batch_size=self.batch_size,
-                max_epochs=1,
-                train_split=None,
-                iterator_train__shuffle=True,
-                callbacks=self.callbacks,
-                device=None if accelerate_kwargs else device,
-                verbose=self.verbose,
-                **accelerate_kwargs,
-            ).initialize()
+            )
             if explicit:
                 with torch.no_grad():
                     self.net_.module_.output.bias.fill_(self.global_mean_)

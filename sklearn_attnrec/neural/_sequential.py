@@ -17,7 +17,7 @@ from skorch.helper import predefined_split
 from torch import nn
 
 from ..attention._modules import TransformerConfig, TransformerStack, init_weights
-from ..base import RecommenderMixin
+from ..base import RecommenderMixin, check_n
 from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
@@ -619,8 +619,7 @@ class SequentialRecommender(
         scores : ndarray of shape (n_sequences, min(n, n_candidates))
             Best first; slots beyond the eligible items hold ``-inf``.
         """
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
+        check_n(n)
         histories = self._encode_histories(item_sequences)
         scores = self._history_scores(histories)
         if exclude_seen:
@@ -628,10 +627,7 @@ class SequentialRecommender(
             scores[rows, histories[rows, cols] - 1] = -np.inf
         candidates = None
         if items is not None:
-            candidates = self._encode(np.asarray(items).ravel(), self.item_ids_, "item")
-            candidates = np.unique(candidates[candidates != UNKNOWN])
-            if len(candidates) == 0:
-                raise ValueError("none of the candidate items were seen in fit")
+            candidates = self._candidate_items(items)
             scores = scores[:, candidates]
         top = _topk_indices(scores, min(n, scores.shape[1]))
         top_scores = np.take_along_axis(scores, top, axis=1)

@@ -3,6 +3,37 @@
 import numpy as np
 import torch
 
+from ..utils._torch import skorch_net_class
+
+
+def epoch_net(module, criterion, estimator, device, **kwargs):
+    """The initialised skorch net that :func:`train_epochs` drives.
+
+    Adam with L2 weight decay ``estimator.alpha``, a constant learning rate, no
+    validation split, shuffled batches, the estimator's ``callbacks`` and
+    ``verbose``, and Hugging Face Accelerate when ``estimator.accelerate`` asks
+    for it. ``kwargs`` go to the net (``module__...``, ``criterion__...``).
+    """
+    net_class, accelerate_kwargs = skorch_net_class(
+        estimator.accelerate, estimator.verbose
+    )
+    return net_class(
+        module,
+        criterion=criterion,
+        optimizer=torch.optim.Adam,
+        optimizer__weight_decay=estimator.alpha,
+        lr=estimator.learning_rate,
+        batch_size=estimator.batch_size,
+        max_epochs=1,  # train_epochs calls partial_fit once per epoch
+        train_split=None,
+        iterator_train__shuffle=True,
+        callbacks=estimator.callbacks,
+        device=None if accelerate_kwargs else device,
+        verbose=estimator.verbose,
+        **accelerate_kwargs,
+        **kwargs,
+    ).initialize()
+
 
 def sample_negatives(users, user_items, n_negatives, rng):
     """``n_negatives`` items per row of ``users`` that the user never interacted with.

@@ -17,12 +17,11 @@ from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     resolve_device,
-    skorch_net_class,
     torch_random_state,
 )
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
-from ._training import train_epochs
+from ._training import epoch_net, train_epochs
 
 _PREDICT_BATCH = 2**15
 
@@ -329,30 +328,18 @@ class TwoTowerRetriever(
                 self.cosine,
             )
             softmax = self.loss == "softmax"
-            net_class, accelerate_kwargs = skorch_net_class(
-                self.accelerate, self.verbose
-            )
-            self.net_ = net_class(
+            self.net_ = epoch_net(
                 module,
-                criterion=InBatchSoftmaxLoss if softmax else PairwiseBCELoss,
+                InBatchSoftmaxLoss if softmax else PairwiseBCELoss,
+                self,
+                device,
                 criterion__temperature=self.temperature,
                 **(
                     {"criterion__logq_correction": self.logq_correction}
                     if softmax
                     else {}
                 ),
-                optimizer=torch.optim.Adam,
-                optimizer__weight_decay=self.alpha,
-                lr=self.learning_rate,
-                batch_size=self.batch_size,
-                max_epochs=1,
-                train_split=None,
-                iterator_train__shuffle=True,
-                callbacks=self.callbacks,
-                device=None if accelerate_kwargs else device,
-                verbose=self.verbose,
-                **accelerate_kwargs,
-            ).initialize()
+            )
             # The softmax loss ignores y: its labels are the batch's diagonal.
             train_epochs(
                 self.net_,
@@ -453,13 +440,7 @@ class TwoTowerRetriever(
             if new.any():
                 return self._recommend_among_new(users, n, exclude_seen, items, new)
             return super().recommend(users, n, exclude_seen=exclude_seen, items=items)
-        check_is_fitted(self)
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
-        users = np.asarray(users)
-        if users.ndim != 1:
-            raise ValueError(f"users must be 1-D; got shape {users.shape}")
-        index = self._encode(users, self.user_ids_, "user")
+        index = self._recommend_users(users, n)
         vectors = self._vectors("user", index)
         seen_counts = np.where(
             index == UNKNOWN, 0, np.diff(self.user_items_.indptr)[np.maximum(index, 0)]
@@ -482,9 +463,7 @@ class TwoTowerRetriever(
 
     def _recommend_among_new(self, users, n, exclude_seen, items, new):
         """Exact top-``n`` over candidates that include added items."""
-        if not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
-        user_index = self._encode(np.asarray(users), self.user_ids_, "user")
+        user_index = self._recommend_users(users, n)
         known = self._encode(items[~new], self.item_ids_, "item")
         known = np.unique(known[known != UNKNOWN])
         added = np.flatnonzero(np.isin(self.new_item_ids_, items[new]))

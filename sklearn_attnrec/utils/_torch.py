@@ -161,9 +161,7 @@ class TorchPicklingMixin:
                 net = torch.load(
                     io.BytesIO(saved.data), map_location=location, weights_only=False
                 )
-            if location == "cpu" and str(net.device).startswith("cuda"):
-                net.device = "cpu"
-            state["net_"] = net
+            state["net_"] = net  # skorch itself sets net.device to the CPU
         super().__setstate__(state)
 
 
