@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 
@@ -152,8 +153,9 @@ def reference_predict(model, users, items):
     return np.array(out)
 
 
-def reference_ranking_scores(model, user):
-    """Ranking scores with each entity's k nearest fixed, non-raters dropping out."""
+def reference_ranking_scores(model, user, *, evidence=False):
+    """Ranking ratings with each entity's k nearest fixed, non-raters dropping
+    out (and the Σ |sim| of the neighbours used, with ``evidence``)."""
     sim, E, own = reference_similarity(model)
     centre, value = _centring(model, E, own)
     n_ent = E.shape[0]
@@ -164,12 +166,13 @@ def reference_ranking_scores(model, user):
         ]
         row.sort(key=lambda t: (-t[0], t[1]))
         fixed.append(row[: model.n_neighbors])
-    scores = []
+    scores, sums = [], []
     for item in range(len(model.item_ids_)):
         e, c = (user, item) if isinstance(model, UserKNNRegressor) else (item, user)
         neighbours = [(s, j) for s, j in fixed[e] if not np.isnan(E[j, c])]
         scores.append(_aggregate(model, e, c, neighbours, centre, value))
-    return np.array(scores)
+        sums.append(sum(abs(s) for s, _ in neighbours))
+    return (np.array(scores), np.array(sums)) if evidence else np.array(scores)
 
 
 # --------------------------------------------------------------------------- #
@@ -221,7 +224,13 @@ def test_predict_matches_slow_reference(cls, metric, center, small):
 def test_ranking_scores_match_slow_reference(cls, center, small):
     X, y, _ = small
     model = cls(
-        metric="pearson", center=center, n_neighbors=4, min_support=3, min_neighbors=2
+        metric="pearson",
+        center=center,
+        n_neighbors=4,
+        min_support=3,
+        min_neighbors=2,
+        clip=False,
+        ranking="rating",
     ).fit(X, y)
     users = np.array([0, 7, 19])
     scores = model._score_items(users)
@@ -229,6 +238,31 @@ def test_ranking_scores_match_slow_reference(cls, center, small):
         np.testing.assert_allclose(
             row, reference_ranking_scores(model, user), rtol=1e-6
         )  # float32 similarities
+
+
+@pytest.mark.parametrize("cls", [UserKNNRegressor, ItemKNNRegressor])
+def test_relevance_ranking_is_evidence_times_like_probability(cls, small):
+    """(Σ|sim| of the neighbours used + prior · popularity) · Φ((r̂ − μ) / σ),
+    the prior 1 for users and 3 for items."""
+    from scipy.stats import norm
+
+    X, y, _ = small
+    model = cls(metric="pearson", n_neighbors=4, min_support=3).fit(X, y)
+    rating = clone(model).set_params(ranking="rating").fit(X, y)
+    R = model.user_items_
+    popularity = (R.toarray() != 0).sum(axis=0) / R.shape[0]
+    for user in (0, 7, 19):
+        ratings, evidence = reference_ranking_scores(model, user, evidence=True)
+        ratings = np.clip(ratings, y.min(), y.max())
+        like = norm.cdf((ratings - R.data.mean()) / R.data.std())
+        prior = 1.0 if cls is UserKNNRegressor else 3.0
+        expected = (evidence + prior * popularity) * like
+        np.testing.assert_allclose(
+            model._score_items(np.array([user]))[0], expected, rtol=1e-5
+        )
+        np.testing.assert_allclose(
+            rating._score_items(np.array([user]))[0], ratings, rtol=1e-6
+        )
 
 
 def test_similarity_blocks_and_truncation(small):

@@ -17,6 +17,7 @@ from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._interactions import interaction_matrix
 from ..utils._progress import progress, warn_if_constant_ratings
+from ..utils._relevance import check_ranking, relevance_scores
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
     RowBuckets,
@@ -141,6 +142,14 @@ class MatrixFactorization(
         Patience of ``early_stopping``.
     clip : bool, default=True
         Explicit feedback: clip predictions to the range of the training ratings.
+    ranking : {"relevance", "rating"}, default="relevance"
+        Explicit feedback: what ``recommend`` and the ranking scorers rank by.
+        ``"relevance"``: the estimated probability that the user rates the
+        item *and* rates it above the mean, ``popularity_i · Φ((r̂_ui − μ) /
+        σ)`` (see Notes); ``"rating"``: the predicted rating (clipped as
+        ``predict`` clips it), which ranks films with a few enthusiastic
+        ratings first and worse than popularity on MovieLens. Implicit
+        feedback always ranks by the preference score ``p_uᵀq_i``.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the SGD order and the validation split.
     n_jobs : int, default=None
@@ -242,6 +251,7 @@ class MatrixFactorization(
         validation_fraction=0.1,
         n_iter_no_change=3,
         clip=True,
+        ranking="relevance",
         random_state=None,
         n_jobs=None,
         verbose=0,
@@ -263,6 +273,7 @@ class MatrixFactorization(
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.clip = clip
+        self.ranking = ranking
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -325,6 +336,7 @@ class MatrixFactorization(
                 f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}"
             )
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+        check_ranking(self.ranking)
         alpha = _DEFAULT_ALPHA[self.feedback] if self.alpha is None else self.alpha
         max_iter = (
             _DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter
@@ -675,9 +687,20 @@ class MatrixFactorization(
 
     def _score_items(self, users):
         p, b_u = self._user_vectors(users)
-        return (self.global_mean_ + b_u)[:, None] + (
-            p @ self.item_factors_.T.astype(np.float64) + self.item_bias_
+        return self._ranking_from_predictions(
+            (self.global_mean_ + b_u)[:, None]
+            + (p @ self.item_factors_.T.astype(np.float64) + self.item_bias_)
         )
+
+    def _ranking_from_predictions(self, predictions):
+        """Ranking scores from unclipped predictions of every item (rows)."""
+        if self.feedback == "implicit":
+            return predictions
+        if self.clip:
+            predictions = np.clip(predictions, *self.rating_range_)
+        if self.ranking == "rating":
+            return predictions
+        return relevance_scores(predictions, self.user_items_)
 
     def transform(self, X):
         """Per-row latent factors ``[p_u, q_i]``.
@@ -770,7 +793,7 @@ class MatrixFactorization(
         scores = (
             self.global_mean_ + bias + self.item_factors_ @ vector + self.item_bias_
         )
-        scores = scores.astype(np.float64)[None, :]
+        scores = self._ranking_from_predictions(scores.astype(np.float64)[None, :])
         if exclude_seen:
             scores[0, index] = -np.inf
         top = _topk_indices(scores, min(n, len(self.item_ids_)))[0]

@@ -13,6 +13,7 @@ from ..baselines import BaselineRegressor
 from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._progress import warn_if_constant_ratings
+from ..utils._relevance import check_ranking, item_popularity, relevance_scores
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import (
     top_k_per_segment,
@@ -153,6 +154,10 @@ class _NeighborhoodRegressor(
     """
 
     _entity = None  # "user" or "item"
+    # Weight of the popularity prior next to the neighbours' evidence Σ|sim| in
+    # relevance ranking, in similarity units; chosen on inner 80/20 splits of the
+    # training parts of MovieLens 100K's folds (benchmarks/tune_ranking_defaults.py).
+    _popularity_prior = None
 
     def __init__(
         self,
@@ -167,6 +172,7 @@ class _NeighborhoodRegressor(
         n_candidates=1000,
         baseline=None,
         clip=True,
+        ranking="relevance",
         handle_unknown="fallback",
         n_jobs=None,
         verbose=0,
@@ -181,6 +187,7 @@ class _NeighborhoodRegressor(
         self.n_candidates = n_candidates
         self.baseline = baseline
         self.clip = clip
+        self.ranking = ranking
         self.handle_unknown = handle_unknown
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -224,6 +231,7 @@ class _NeighborhoodRegressor(
                 f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}"
             )
         check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+        check_ranking(self.ranking)
 
     @fit_atomically
     def fit(self, X, y):
@@ -256,8 +264,12 @@ class _NeighborhoodRegressor(
                 stacklevel=3,
             )
         baseline = BaselineRegressor() if self.baseline is None else self.baseline
+        baseline = clone(baseline)
+        if "ranking" in baseline.get_params():
+            # Its item scores are the centring terms: ratings, not top-N scores.
+            baseline.set_params(ranking="rating")
         # Fitted on the encoded ids: its indices are the model's indices.
-        self.baseline_ = clone(baseline).fit(np.column_stack([users, items]), y)
+        self.baseline_ = baseline.fit(np.column_stack([users, items]), y)
         # Fitted on the same rows, the baseline's training matrix equals ours:
         # share one object (a pickle then stores it once).
         self.baseline_.user_items_ = self.user_items_
@@ -407,9 +419,20 @@ class _NeighborhoodRegressor(
     # -- ranking ---------------------------------------------------------------
 
     def _score_items(self, users):
-        """Scores of every item, each neighbourhood fixed at fit (``neighbors_``)."""
+        """Ranking scores of every item: relevance or ratings (``ranking``)."""
+        ratings, evidence = self._ranking_ratings(users)
+        if self.ranking == "rating":
+            return ratings
+        popularity = item_popularity(self.user_items_)
+        consumption = evidence + self._popularity_prior * popularity[None, :]
+        return relevance_scores(ratings, self.user_items_, consumption)
+
+    def _ranking_ratings(self, users):
+        """Predicted ratings of every item, each neighbourhood fixed at fit
+        (``neighbors_``), and the neighbours' evidence ``Σ |sim|`` of each."""
         n_items = len(self.item_ids_)
         scores = np.array(self.baseline_._score_items(users), dtype=np.float64)
+        evidence = np.zeros_like(scores)  # Σ |sim| of the neighbours used
         known = np.flatnonzero(users != UNKNOWN)
         residuals = self._centred(self.user_items_, self._center_mode)
         pattern = with_data(residuals, np.ones(residuals.nnz))
@@ -436,7 +459,10 @@ class _NeighborhoodRegressor(
             if self._center_mode == "baseline":
                 centre = scores[rows]
             scores[rows] = self._combine(centre, num, den, count, scores[rows])[0]
-        return scores
+            evidence[rows] = den
+        if self.clip:
+            scores = np.clip(scores, *self.rating_range_)
+        return scores, evidence
 
     def _similar(self, ids, vocabulary, n, kind):
         check_is_fitted(self)
@@ -529,8 +555,14 @@ class UserKNNRegressor(_NeighborhoodRegressor):
         means :class:`~sklearn_attnrec.BaselineRegressor` with its defaults.
         It is cloned and fitted in ``fit``.
     clip : bool, default=True
-        Clip predictions to the range of the training ratings (ranking scores
-        are not clipped).
+        Clip predictions (and the ratings that ranking starts from) to the
+        range of the training ratings.
+    ranking : {"relevance", "rating"}, default="relevance"
+        What ``recommend`` and the ranking scorers rank by. ``"relevance"``:
+        how likely the user is to pick the item and like it, the neighbours'
+        evidence times ``Φ((r̂_ui − μ) / σ)`` (see Notes); ``"rating"``: the
+        predicted rating, which puts items with few, enthusiastic ratings
+        first and ranks worse than popularity on MovieLens.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Pairs with a user or item unseen in fit: ``"fallback"`` predicts the
         fitted baseline, which drops the unknown bias (``μ + b_i`` for an
@@ -620,6 +652,17 @@ class UserKNNRegressor(_NeighborhoodRegressor):
     block of users. Those scores can differ from :meth:`predict`, which picks
     for each pair the nearest among the users who rated the item.
 
+    With ``ranking="relevance"`` (the default) those predicted ratings ``r̂``
+    become top-N scores ``(E_ui + p_i) · Φ((r̂_ui − μ) / σ)``: ``E_ui`` is the
+    neighbourhood's evidence that ``u`` would pick ``i`` (``Σ |sim|`` over the
+    neighbours used, the non-normalised aggregation of the item-based top-N
+    model of Deshpande & Karypis and of Cremonesi et al. 2010), ``p_i`` the
+    share of users who rated ``i`` (a popularity prior, weighted 1 similarity
+    unit, chosen on inner splits), ``μ``, ``σ`` the mean and standard deviation
+    of the training ratings and ``Φ`` the normal CDF: picked, and liked. A
+    normalised average alone ranks items with one similar, enthusiastic
+    neighbour first (NDCG@10 0.05 on MovieLens 100K, popularity 0.24).
+
     ``transform`` returns five columns per row: ``prediction`` (as
     :meth:`predict`), ``baseline`` (``b_ui``), ``neighbor_mean`` (the
     similarity-weighted mean of the neighbours' ratings ``r − c``, centred as
@@ -633,6 +676,9 @@ class UserKNNRegressor(_NeighborhoodRegressor):
 
     Y. Koren, "Factorization meets the neighborhood: a multifaceted
     collaborative filtering model", KDD 2008.
+
+    P. Cremonesi, Y. Koren, R. Turrin, "Performance of recommender algorithms on
+    top-N recommendation tasks", RecSys 2010.
 
     Examples
     --------
@@ -649,6 +695,7 @@ class UserKNNRegressor(_NeighborhoodRegressor):
     """
 
     _entity = "user"
+    _popularity_prior = 1.0
 
     def similar_users(self, users, n=10):
         """The ``n`` users most similar to each of ``users``.
@@ -728,8 +775,14 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
         means :class:`~sklearn_attnrec.BaselineRegressor` with its defaults.
         It is cloned and fitted in ``fit``.
     clip : bool, default=True
-        Clip predictions to the range of the training ratings (ranking scores
-        are not clipped).
+        Clip predictions (and the ratings that ranking starts from) to the
+        range of the training ratings.
+    ranking : {"relevance", "rating"}, default="relevance"
+        What ``recommend`` and the ranking scorers rank by. ``"relevance"``:
+        how likely the user is to pick the item and like it, the neighbours'
+        evidence times ``Φ((r̂_ui − μ) / σ)`` (see Notes); ``"rating"``: the
+        predicted rating, which puts items with few, enthusiastic ratings
+        first and ranks worse than popularity on MovieLens.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Pairs with a user or item unseen in fit: ``"fallback"`` predicts the
         fitted baseline, which drops the unknown bias (``μ + b_i`` for an
@@ -822,6 +875,17 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
     Deshpande and Karypis 2004). Those scores can differ from :meth:`predict`,
     which picks for each pair the nearest among the items the user rated.
 
+    With ``ranking="relevance"`` (the default) those predicted ratings ``r̂``
+    become top-N scores ``(E_ui + 3 p_i) · Φ((r̂_ui − μ) / σ)``: ``E_ui`` is the
+    neighbourhood's evidence that ``u`` would pick ``i`` (``Σ |sim|`` over the
+    neighbours used, the non-normalised aggregation of the item-based top-N
+    model of Deshpande & Karypis and of Cremonesi et al. 2010), ``p_i`` the
+    share of users who rated ``i`` (a popularity prior, weighted 3 similarity
+    units, chosen on inner splits), ``μ``, ``σ`` the mean and standard deviation
+    of the training ratings and ``Φ`` the normal CDF: picked, and liked. A
+    normalised average alone ranks items with one similar, enthusiastic
+    neighbour first (NDCG@10 0.05 on MovieLens 100K, popularity 0.24).
+
     ``transform`` returns five columns per row: ``prediction`` (as
     :meth:`predict`), ``baseline`` (``b_ui``), ``neighbor_mean`` (the
     similarity-weighted mean of the neighbours' ratings ``r − c``, centred as
@@ -835,6 +899,9 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
 
     M. Deshpande and G. Karypis, "Item-based top-N recommendation algorithms",
     ACM TOIS 22(1), 2004.
+
+    P. Cremonesi, Y. Koren, R. Turrin, "Performance of recommender algorithms on
+    top-N recommendation tasks", RecSys 2010.
 
     Y. Koren, "Factorization meets the neighborhood: a multifaceted
     collaborative filtering model", KDD 2008.
@@ -866,6 +933,7 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
     """
 
     _entity = "item"
+    _popularity_prior = 3.0
 
     def similar_items(self, items, n=10):
         """The ``n`` items most similar to each of ``items``.
