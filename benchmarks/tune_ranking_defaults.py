@@ -113,7 +113,9 @@ def main():
         [name, width, prior, f"{np.mean(v):.4f}"] + [f"{s:.4f}" for s in v]
         for (name, width, prior), v in results.items()
     ]
-    print_table(["model", "c", "prior", "mean"] + [f"inner u{f + 1}" for f in range(5)], rows)
+    print_table(
+        ["model", "c", "prior", "mean"] + [f"inner u{f + 1}" for f in range(5)], rows
+    )
     print(f"\n{command_line()}")
 
 

@@ -33,10 +33,17 @@ from .datasets import (
 from .factorization import MatrixFactorization
 from .metrics import (
     average_precision_at_k,
+    average_recommendation_popularity,
+    catalog_coverage,
     hit_rate_at_k,
+    intra_list_diversity,
+    make_beyond_accuracy_scorer,
     make_ranking_scorer,
     make_sampled_ranking_scorer,
+    mean_list_overlap,
     ndcg_at_k,
+    near_duplicate_list_share,
+    novelty,
     precision_at_k,
     recall_at_k,
     reciprocal_rank,
@@ -46,7 +53,7 @@ from .model_selection import (
     PerUserKFold,
     train_test_split_interactions,
 )
-from .neighbors import ItemKNNRegressor, UserKNNRegressor
+from .neighbors import EASE, ItemKNNRegressor, UserKNNRegressor
 from .neural import NeuralCF, SequentialRecommender, TwoTowerRetriever
 
 __all__ = [
@@ -61,16 +68,24 @@ __all__ = [
     "make_interactions",
     "make_sequences",
     "average_precision_at_k",
+    "average_recommendation_popularity",
+    "catalog_coverage",
     "hit_rate_at_k",
+    "intra_list_diversity",
+    "make_beyond_accuracy_scorer",
     "make_ranking_scorer",
     "make_sampled_ranking_scorer",
+    "mean_list_overlap",
     "ndcg_at_k",
+    "near_duplicate_list_share",
+    "novelty",
     "precision_at_k",
     "recall_at_k",
     "reciprocal_rank",
     "LeaveLastOut",
     "PerUserKFold",
     "train_test_split_interactions",
+    "EASE",
     "ItemKNNRegressor",
     "NeuralCF",
     "SequentialRecommender",

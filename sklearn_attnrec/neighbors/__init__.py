@@ -1,5 +1,6 @@
-"""Neighbourhood collaborative filtering: user-user and item-item k-NN."""
+"""Neighbourhood and item-item models: user-user and item-item k-NN, EASE."""
 
+from ._ease import EASE
 from ._knn import ItemKNNRegressor, UserKNNRegressor
 
-__all__ = ["ItemKNNRegressor", "UserKNNRegressor"]
+__all__ = ["EASE", "ItemKNNRegressor", "UserKNNRegressor"]

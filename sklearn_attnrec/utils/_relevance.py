@@ -24,6 +24,7 @@ from scipy.special import ndtr
 
 RANKINGS = ("relevance", "rating")
 
+
 def check_ranking(ranking):
     """Raise unless ``ranking`` is one of :data:`RANKINGS`."""
     if not isinstance(ranking, str) or ranking not in RANKINGS:
