@@ -41,6 +41,7 @@ from sklearn_attnrec import (  # noqa: E402
     EASE,
     BaselineRegressor,
     ContentBasedRecommender,
+    ItemKNNRecommender,
     ItemKNNRegressor,
     MatrixFactorization,
     NeuralCF,
@@ -103,6 +104,7 @@ def our_models(neural):
         ),
         "UserKNNRegressor": (UserKNNRegressor, "ratings"),
         "ItemKNNRegressor": (ItemKNNRegressor, "ratings"),
+        "ItemKNNRecommender": (ItemKNNRecommender, "interactions"),
         "EASE": (EASE, "interactions"),
         "ContentBasedRecommender": (content_model, "content"),
     }

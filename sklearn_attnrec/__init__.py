@@ -53,7 +53,7 @@ from .model_selection import (
     PerUserKFold,
     train_test_split_interactions,
 )
-from .neighbors import EASE, ItemKNNRegressor, UserKNNRegressor
+from .neighbors import EASE, ItemKNNRecommender, ItemKNNRegressor, UserKNNRegressor
 from .neural import NeuralCF, SequentialRecommender, TwoTowerRetriever
 
 __all__ = [
@@ -86,6 +86,7 @@ __all__ = [
     "PerUserKFold",
     "train_test_split_interactions",
     "EASE",
+    "ItemKNNRecommender",
     "ItemKNNRegressor",
     "NeuralCF",
     "SequentialRecommender",
