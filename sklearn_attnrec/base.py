@@ -38,6 +38,40 @@ def _keep_id_types(X):
     return X
 
 
+def _mixed(values):
+    """Whether a list of ids mixes types (kept as objects, as in fit)."""
+    return isinstance(values, (list, tuple)) and len({type(v) for v in values}) > 1
+
+
+def recommendations_frame(users, item_ids, scores):
+    """Top-n arrays as a long DataFrame: ``user, item, score, rank``.
+
+    Slots with score ``-inf`` (no eligible item left) are dropped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> recommendations_frame(
+    ...     np.array(["ann"]), np.array([["a", "b"]]), np.array([[2.0, 1.0]])
+    ... )
+      user item  score  rank
+    0  ann    a    2.0     1
+    1  ann    b    1.0     2
+    """
+    import pandas as pd
+
+    n = item_ids.shape[1]
+    keep = ~np.isneginf(scores.ravel())
+    return pd.DataFrame(
+        {
+            "user": np.repeat(np.asarray(users), n)[keep],
+            "item": item_ids.ravel()[keep],
+            "score": scores.ravel()[keep],
+            "rank": np.tile(np.arange(1, n + 1), len(item_ids))[keep],
+        }
+    )
+
+
 def check_n(n):
     """Raise unless the length ``n`` of a top-``n`` list is a positive integer."""
     if not isinstance(n, numbers.Integral) or n < 1:
@@ -186,7 +220,16 @@ class RecommenderMixin:
         users, items = self._encode_X(X)
         return self._predict_pairs(users, items)
 
-    def recommend(self, users, n=10, *, exclude_seen=True, items=None):
+    def recommend(
+        self,
+        users,
+        n=10,
+        *,
+        exclude_seen=True,
+        items=None,
+        filter_items=None,
+        as_frame=False,
+    ):
         """Top-``n`` items for each user.
 
         Parameters
@@ -199,9 +242,14 @@ class RecommenderMixin:
         exclude_seen : bool, default=True
             Leave out the items each user interacted with in training.
         items : array-like of shape (n_candidates,), default=None
-            Rank only these item ids. Ids unseen in training cannot be ranked
-            against the others and are dropped (or raise with
+            Rank only these item ids (a whitelist). Ids unseen in training
+            cannot be ranked against the others and are dropped (or raise with
             ``handle_unknown="error"``).
+        filter_items : array-like, default=None
+            Never recommend these item ids (a blacklist, e.g. items out of
+            stock); ids unknown to the model are ignored.
+        as_frame : bool, default=False
+            Return a long pandas DataFrame instead of two arrays (see Returns).
 
         Returns
         -------
@@ -210,25 +258,174 @@ class RecommenderMixin:
         scores : ndarray of shape (n_users, min(n, n_candidates))
             Their scores. Where a user has fewer eligible items than ``n``, the
             remaining slots hold excluded items with score ``-inf``.
+        frame : pandas.DataFrame
+            With ``as_frame=True``, instead of the two arrays: one row per
+            recommendation with columns ``user``, ``item``, ``score`` and
+            ``rank`` (1 = best); slots with no eligible item are left out.
         """
         user_index = self._recommend_users(users, n)
+
+        def block_scores(rows):
+            return self._ranking_scores(user_index[rows], exclude_seen)
+
+        return self._top_n(
+            block_scores, np.asarray(users), n, items, filter_items, as_frame
+        )
+
+    def recommend_for_history(
+        self,
+        histories,
+        ratings=None,
+        n=10,
+        *,
+        exclude_seen=True,
+        items=None,
+        filter_items=None,
+        as_frame=False,
+    ):
+        """Top-``n`` items for people described by their interactions alone.
+
+        Fold-in: a new user (or a user whose history changed since ``fit``) is
+        scored from the items they interacted with, against the fitted model,
+        without refitting. Models that cannot do this raise a
+        ``NotImplementedError`` that names the alternative.
+
+        Parameters
+        ----------
+        histories : list of array-like of item ids
+            One list per person: the items they interacted with (oldest first,
+            for models that use the order). Items unseen in fit are dropped (or
+            raise with ``handle_unknown="error"``); an empty list is allowed.
+        ratings : list of array-like of float, default=None
+            The rating (explicit models) or weight (implicit models) of each
+            item of each history, shaped like ``histories``; None means 1 for
+            implicit-feedback models and is an error for rating models.
+        n : int, default=10
+            Length of each list.
+        exclude_seen : bool, default=True
+            Leave out the items of each history.
+        items, filter_items, as_frame
+            As in :meth:`recommend`.
+
+        Returns
+        -------
+        item_ids, scores : ndarray of shape (n_histories, min(n, n_candidates))
+            As in :meth:`recommend`, one row per history (or a DataFrame whose
+            ``user`` column is the position of the history, with
+            ``as_frame=True``).
+        """
+        check_is_fitted(self)
+        check_n(n)
+        H = self._history_matrix(
+            histories, ratings, ratings_required=self._fold_in_needs_ratings()
+        )
+
+        def block_scores(rows):
+            scores = np.array(self._score_histories(H[rows]), dtype=np.float64)
+            empty = np.diff(H[rows].indptr) == 0
+            if empty.any():  # no known item: the fallback of an unknown user
+                scores[empty] = self._score_items(np.full(empty.sum(), UNKNOWN))
+            if exclude_seen:
+                mask_seen(scores, np.arange(scores.shape[0]), H[rows])
+            return scores
+
+        return self._top_n(
+            block_scores, np.arange(H.shape[0]), n, items, filter_items, as_frame
+        )
+
+    # Why a model has no fold-in, and what to use instead (recommend_for_history).
+    _fold_in_alternative = (
+        "refit it with the new interactions, or use a model that folds new users "
+        "in, such as EASE or MatrixFactorization"
+    )
+
+    def _fold_in_needs_ratings(self):
+        """Whether :meth:`recommend_for_history` needs ``ratings`` (rating
+        models) or takes None as ones (implicit feedback)."""
+        return False
+
+    def _score_histories(self, histories):
+        """Scores of every item for the rows of a CSR history matrix; the hook
+        behind :meth:`recommend_for_history`."""
+        raise NotImplementedError(
+            f"{type(self).__name__} cannot recommend from a history without "
+            f"refitting: {self._fold_in_alternative}"
+        )
+
+    def _history_matrix(self, histories, ratings=None, *, ratings_required=False):
+        """Validated histories as a CSR matrix (n_histories, n_items); unknown
+        items dropped (or raising with ``handle_unknown="error"``)."""
+        if isinstance(histories, (str, bytes)) or not hasattr(histories, "__len__"):
+            raise ValueError(
+                "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
+                f"got {type(histories).__name__}"
+            )
+        if ratings is None and ratings_required:
+            raise ValueError(
+                f"{type(self).__name__} is a rating model: pass the ratings of "
+                "each history (ratings=[[5, 3, ...], ...])"
+            )
+        if ratings is not None and len(ratings) != len(histories):
+            raise ValueError(
+                f"ratings holds {len(ratings)} lists for {len(histories)} histories"
+            )
+        rows, columns, values = [], [], []
+        for position, history in enumerate(histories):
+            history = np.asarray(history, dtype=object if _mixed(history) else None)
+            if history.ndim != 1:
+                raise ValueError(
+                    "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
+                    f"entry {position} has shape {history.shape}"
+                )
+            value = (
+                np.ones(len(history))
+                if ratings is None
+                else np.asarray(ratings[position], dtype=np.float64)
+            )
+            if value.shape != history.shape or not np.isfinite(value).all():
+                raise ValueError(
+                    f"ratings[{position}] must be {len(history)} finite numbers, "
+                    "one per item of its history"
+                )
+            index = self._encode(history, self.item_ids_, "item")
+            known = index != UNKNOWN
+            rows.append(np.full(known.sum(), position))
+            columns.append(index[known])
+            values.append(value[known])
+        shape = (len(histories), len(self.item_ids_))
+        if not len(histories):
+            return interaction_matrix(np.empty(0, int), np.empty(0, int), [], shape)
+        return interaction_matrix(
+            np.concatenate(rows), np.concatenate(columns), np.concatenate(values), shape
+        )
+
+    def _top_n(self, block_scores, row_ids, n, items, filter_items, as_frame):
+        """Top-``n`` lists from ``block_scores(rows)`` (scores of every item
+        for a slice of rows, excluded items at ``-inf``), a block of rows at a
+        time; the output of :meth:`recommend` and its relatives."""
         candidates = None if items is None else self._candidate_items(items)
+        blocked = None
+        if filter_items is not None:
+            blocked = encode_ids(np.asarray(filter_items).ravel(), self.item_ids_)
+            blocked = blocked[blocked != UNKNOWN]
         n_out = min(n, len(self.item_ids_) if candidates is None else len(candidates))
-        out_items = np.empty((len(users), n_out), dtype=np.int64)
-        out_scores = np.empty((len(users), n_out), dtype=np.float64)
-        for start in range(0, len(users), _USER_BLOCK):
-            block = user_index[start : start + _USER_BLOCK]
-            scores = self._ranking_scores(block, exclude_seen)
+        n_rows = len(row_ids)
+        out_items = np.empty((n_rows, n_out), dtype=np.int64)
+        out_scores = np.empty((n_rows, n_out), dtype=np.float64)
+        for start in range(0, n_rows, _USER_BLOCK):
+            rows = slice(start, min(start + _USER_BLOCK, n_rows))
+            scores = block_scores(rows)
+            if blocked is not None:
+                scores[:, blocked] = -np.inf
             if candidates is not None:
                 scores = scores[:, candidates]
             top = _topk_indices(scores, n_out)
-            out_scores[start : start + len(block)] = np.take_along_axis(
-                scores, top, axis=1
-            )
-            out_items[start : start + len(block)] = (
-                top if candidates is None else candidates[top]
-            )
-        return self.item_ids_[out_items], out_scores
+            out_scores[rows] = np.take_along_axis(scores, top, axis=1)
+            out_items[rows] = top if candidates is None else candidates[top]
+        item_ids = self.item_ids_[out_items]
+        if as_frame:
+            return recommendations_frame(row_ids, item_ids, out_scores)
+        return item_ids, out_scores
 
     def _recommend_users(self, users, n):
         """``recommend``'s checks (fitted, ``n`` a positive integer, ``users``

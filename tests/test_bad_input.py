@@ -22,7 +22,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from sklearn_attnrec import BaselineRegressor
+from sklearn_attnrec import BaselineRegressor, SequentialRecommender
 from sklearn_attnrec.base import RecommenderMixin
 from sklearn_attnrec.datasets import make_interactions, make_sequences
 from sklearn_attnrec.utils import all_estimators
@@ -39,7 +39,7 @@ pytestmark = [
 def _kind(estimator):
     """The kind of input an estimator takes (None: unknown, a test fails)."""
     if isinstance(estimator, RecommenderMixin):
-        if hasattr(estimator, "recommend_for_history"):
+        if isinstance(estimator, SequentialRecommender):
             return "sequential"
         return "interactions"
     tags = estimator.__sklearn_tags__()
@@ -100,7 +100,7 @@ _METHODS = {
         "transform": ([[0, 1]],),
         "recommend": ([0],),
         "similar_items": ([1],),
-        "recommend_for_ratings": ([1],),
+        "recommend_for_history": ([[1, 2]],),
         "score": ([[0, 1]], [1.0]),
     },
     "texts": {"transform": (["ab"],), "inverse_transform": ([[0, 1]],)},
@@ -113,10 +113,7 @@ _METHODS = {
         "score": ([[1, 2, 3]], [1]),
     },
 }
-_METHODS["sequential"] = {
-    **_METHODS["interactions"],
-    "recommend_for_history": ([[1, 2]],),
-}
+_METHODS["sequential"] = _METHODS["interactions"]
 
 
 def _unfitted_param(estimator, method, args):
@@ -461,10 +458,11 @@ def test_history_unknown_items_are_dropped_or_named(estimator, timed):
 
 
 @SEQUENTIAL
-def test_empty_history_and_unknown_user_get_the_empty_state(estimator, timed):
+def test_empty_history_and_unknown_user_get_popularity(estimator, timed):
     model = _fit(estimator, timed)
     items, scores = model.recommend_for_history([[]], n=3)
     assert items.shape == (1, 3) and np.isfinite(scores).all()
+    np.testing.assert_array_equal(items, model.recommend([10_000], n=3)[0])
     states = model.transform([[10_000, 0, 0], [10_001, 5, 1]])
     assert np.isfinite(states).all()
     np.testing.assert_array_equal(states[0], states[1])

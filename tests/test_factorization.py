@@ -146,7 +146,8 @@ def test_fold_in_equals_the_als_user_step(planted):
     # (the item step moved Q a little after the user step).
     np.testing.assert_allclose(vector, model.user_factors_[user], atol=0.05)
 
-    new_items, scores = model.recommend_for_ratings(items, ratings, n=5)
+    new_items, scores = model.recommend_for_history([items], [ratings], n=5)
+    new_items, scores = new_items[0], scores[0]
     assert len(new_items) == 5 and not set(new_items) & set(items)
     assert np.all(np.diff(scores) <= 0)
     fitted_items, _ = model.recommend([user], n=5)
@@ -158,15 +159,15 @@ def test_fold_in_for_implicit_feedback_and_unknown_items():
     model = MatrixFactorization(
         n_components=4, feedback="implicit", random_state=0
     ).fit(X)
-    items, scores = model.recommend_for_ratings([0, 1, 2, 999], n=4)
-    assert items.shape == (4,) and not {0, 1, 2} & set(items.tolist())
+    items, scores = model.recommend_for_history([[0, 1, 2, 999]], n=4)
+    assert items.shape == (1, 4) and not {0, 1, 2} & set(items[0].tolist())
     strict = MatrixFactorization(
         n_components=4, feedback="implicit", handle_unknown="error", random_state=0
     ).fit(X)
     with pytest.raises(ValueError, match="unknown item"):
-        strict.recommend_for_ratings([0, 999])
-    with pytest.raises(ValueError, match="ratings must"):
-        model.recommend_for_ratings([0, 1], [1.0])
+        strict.recommend_for_history([[0, 999]])
+    with pytest.raises(ValueError, match=r"ratings\[0\] must be 2 finite numbers"):
+        model.recommend_for_history([[0, 1]], [[1.0]])
 
 
 def test_similar_items_are_cosine_neighbours(planted):

@@ -195,8 +195,27 @@ class BaselineRegressor(
         return np.clip(pred, *self.rating_range_) if self.clip else pred
 
     def _score_items(self, users):
-        user_part = self.global_mean_ + _lookup(self.user_bias_, users)
-        ratings = user_part[:, None] + self.item_bias_[None, :]
+        return self._scores_from_user_bias(_lookup(self.user_bias_, users))
+
+    def _fold_in_needs_ratings(self):
+        return True
+
+    def _score_histories(self, histories):
+        """Each history's user bias solves the same damped least squares as in
+        fit, against the fitted item biases: ``b_u = Σ (r − μ − b_i) /
+        (alpha_user + n_u)``."""
+        rows = np.repeat(np.arange(histories.shape[0]), np.diff(histories.indptr))
+        residual = (
+            histories.data - self.global_mean_ - self.item_bias_[histories.indices]
+        )
+        counts = np.diff(histories.indptr)
+        user_bias = np.bincount(rows, residual, histories.shape[0]) / (
+            self.alpha_user + counts
+        )
+        return self._scores_from_user_bias(np.nan_to_num(user_bias))
+
+    def _scores_from_user_bias(self, user_bias):
+        ratings = (self.global_mean_ + user_bias)[:, None] + self.item_bias_[None, :]
         if self.clip:
             ratings = np.clip(ratings, *self.rating_range_)
         if self.ranking == "rating":

@@ -178,21 +178,39 @@ class ContentBasedRecommender(RecommenderMixin, TransformerMixin, BaseEstimator)
         self.item_profiles_ = self._item_vectors(X, first_rows, fit=True)
 
         R = self.user_items_
-        counts = np.diff(R.indptr)
-        self.user_mean_ = np.asarray(R.sum(axis=1)).ravel() / np.maximum(counts, 1)
         self.global_mean_ = float(y.mean())
+        self.user_profiles_, self.user_mean_ = self._profiles(R)
+        self.item_popularity_ = np.bincount(R.indices, minlength=R.shape[1]) * 1.0
+        return self
+
+    def _profiles(self, R):
+        """Unit-length taste profiles of the rows of ``R`` (users x items), and
+        each row's mean value."""
+        counts = np.diff(R.indptr)
+        means = np.asarray(R.sum(axis=1)).ravel() / np.maximum(counts, 1)
         weights = R.copy()
         if self.center:
             rows = np.repeat(np.arange(R.shape[0]), counts)
-            centred = R.data - self.user_mean_[rows]
+            centred = R.data - means[rows]
             # Users whose ratings are all equal keep the plain average.
             spread = np.zeros(R.shape[0])
             np.maximum.at(spread, rows, np.abs(centred))
             weights.data = np.where(spread[rows] > 1e-12, centred, 1.0)
         profiles = weights @ self.item_profiles_
-        self.user_profiles_ = normalize(profiles) if profiles.shape[1] else profiles
-        self.item_popularity_ = np.bincount(R.indices, minlength=R.shape[1]) * 1.0
-        return self
+        return (normalize(profiles) if profiles.shape[1] else profiles), means
+
+    def _score_histories(self, histories):
+        # Exact: a history's profile is built as a training user's is.
+        profiles, _ = self._profiles(histories)
+        product = profiles @ self.item_profiles_.T
+        scores = product.toarray() if sp.issparse(product) else np.array(product)
+        no_profile = (
+            abs(profiles).sum(axis=1).A1 == 0
+            if sp.issparse(profiles)
+            else (np.abs(profiles).sum(axis=1) == 0)
+        )
+        scores[no_profile] = self.item_popularity_ / len(self.user_ids_)
+        return scores
 
     def _item_vectors(self, X, rows, *, fit=False):
         """Unit-length feature vectors of the items of the rows ``rows`` of X."""

@@ -97,6 +97,10 @@ class PopularityRecommender(RecommenderMixin, TransformerMixin, BaseEstimator):
     def _score_items(self, users):
         return np.broadcast_to(self.item_popularity_, (len(users), len(self.item_ids_)))
 
+    def _score_histories(self, histories):
+        # Everyone gets the same ranking: a history changes nothing.
+        return self._score_items(np.full(histories.shape[0], UNKNOWN))
+
     def transform(self, X):
         """Per-row features ``[item_popularity, user_activity]``.
 

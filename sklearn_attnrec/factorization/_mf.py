@@ -197,7 +197,7 @@ class MatrixFactorization(
     -----
     ``transform`` returns ``[p_u, q_i]`` per row (``2 * n_components`` columns
     named ``user_factor_j`` and ``item_factor_j``), so factors can feed another
-    estimator. ``recommend_for_ratings`` folds a new user in without refitting
+    estimator. ``recommend_for_history`` folds a new user in without refitting
     (one ridge solve against the fixed item factors). Computations run in float32
     with torch.
 
@@ -758,46 +758,26 @@ class MatrixFactorization(
         top = _topk_indices(similarity, min(n, len(self.item_ids_) - 1))
         return self.item_ids_[top], np.take_along_axis(similarity, top, axis=1)
 
-    def recommend_for_ratings(self, items, ratings=None, *, n=10, exclude_seen=True):
-        """Recommend for a new user from their ratings, without refitting (fold-in).
+    def _fold_in_needs_ratings(self):
+        return self.feedback == "explicit"
 
-        The user's factors (and bias) solve the same regularised least-squares
-        problem as in training, against the fixed item factors.
-
-        Parameters
-        ----------
-        items : array-like of shape (n_rated,)
-            Raw ids of the items the user rated or interacted with. Items unseen
-            in fit are ignored (or raise with ``handle_unknown="error"``).
-        ratings : array-like of shape (n_rated,), default=None
-            The ratings (explicit) or weights (implicit); None means 1.
-        n : int, default=10
-            Length of the list.
-        exclude_seen : bool, default=True
-            Leave out the given items.
-
-        Returns
-        -------
-        item_ids : ndarray of shape (min(n, n_items),)
-        scores : ndarray of shape (min(n, n_items),)
-        """
-        check_is_fitted(self)
-        items = np.asarray(items).ravel()
-        values = np.ones(len(items)) if ratings is None else np.asarray(ratings, float)
-        if values.shape != items.shape or not np.isfinite(values).all():
-            raise ValueError("ratings must be finite and match items in length")
-        index = self._encode(items, self.item_ids_, "item")
-        known = index != UNKNOWN
-        index, values = index[known], values[known]
-        vector, bias = self._fold_in(index, values)
-        scores = (
-            self.global_mean_ + bias + self.item_factors_ @ vector + self.item_bias_
+    def _score_histories(self, histories):
+        """Fold-in: each history's factors (and bias) solve the same regularised
+        least-squares problem as a user's in training, against the fixed item
+        factors (one ``k x k`` solve per history)."""
+        n = histories.shape[0]
+        vectors = np.zeros((n, self.n_components))
+        biases = np.zeros(n)
+        for row in range(n):
+            start, stop = histories.indptr[row], histories.indptr[row + 1]
+            vectors[row], biases[row] = self._fold_in(
+                histories.indices[start:stop], histories.data[start:stop]
+            )
+        return self._ranking_from_predictions(
+            (self.global_mean_ + biases)[:, None]
+            + vectors @ self.item_factors_.T.astype(np.float64)
+            + self.item_bias_
         )
-        scores = self._ranking_from_predictions(scores.astype(np.float64)[None, :])
-        if exclude_seen:
-            scores[0, index] = -np.inf
-        top = _topk_indices(scores, min(n, len(self.item_ids_)))[0]
-        return self.item_ids_[top], scores[0, top]
 
     def _fold_in(self, index, values):
         """Factors (and bias) of a new user who rated ``index`` with ``values``."""

@@ -348,6 +348,10 @@ class ItemKNNRecommender(RecommenderMixin, BaseEstimator):
             scores[known] = (R @ self.similarity_).toarray()
         return scores
 
+    def _score_histories(self, histories):
+        # Exact: a history scores as a training user's row would.
+        return (histories @ self.similarity_).toarray()
+
     def _predict_pairs(self, user_index, item_index):
         out = np.zeros(len(user_index))
         known_item = item_index != UNKNOWN

@@ -420,7 +420,9 @@ class _NeighborhoodRegressor(
 
     def _score_items(self, users):
         """Ranking scores of every item: relevance or ratings (``ranking``)."""
-        ratings, evidence = self._ranking_ratings(users)
+        return self._ranking_from(*self._ranking_ratings(users))
+
+    def _ranking_from(self, ratings, evidence):
         if self.ranking == "rating":
             return ratings
         popularity = item_popularity(self.user_items_)
@@ -435,27 +437,22 @@ class _NeighborhoodRegressor(
         evidence = np.zeros_like(scores)  # Σ |sim| of the neighbours used
         known = np.flatnonzero(users != UNKNOWN)
         residuals = self._centred(self.user_items_, self._center_mode)
-        pattern = with_data(residuals, np.ones(residuals.nnz))
         S = self.neighbors_
-        if self._entity == "item":
-            # num[u, i] = Σ_j res[u, j] S[i, j]: products with S transposed.
-            S = S.T.tocsr()
-        S_abs = with_data(S, np.abs(S.data))
-        S_one = with_data(S, np.ones(S.nnz))
         step = max(1, _CHUNK_ENTRIES // max(n_items, 1))
         for start in range(0, len(known), step):
             rows = known[start : start + step]
             u = users[rows]
             if self._entity == "item":
-                num = (residuals[u] @ S).toarray()
-                den = (pattern[u] @ S_abs).toarray()
-                count = (pattern[u] @ S_one).toarray()
-                centre = self.item_mean_[None, :]
-            else:  # num[u, i] = Σ_v S[u, v] res[v, i]
-                num = (S[u] @ residuals).toarray()
-                den = (S_abs[u] @ pattern).toarray()
-                count = (S_one[u] @ pattern).toarray()
-                centre = self.user_mean_[u][:, None]
+                scores[rows], evidence[rows] = self._item_based(
+                    residuals[u], scores[rows]
+                )
+                continue
+            # num[u, i] = Σ_v S[u, v] res[v, i]
+            pattern = with_data(residuals, np.ones(residuals.nnz))
+            num = (S[u] @ residuals).toarray()
+            den = (with_data(S, np.abs(S.data))[u] @ pattern).toarray()
+            count = (with_data(S, np.ones(S.nnz))[u] @ pattern).toarray()
+            centre = self.user_mean_[u][:, None]
             if self._center_mode == "baseline":
                 centre = scores[rows]
             scores[rows] = self._combine(centre, num, den, count, scores[rows])[0]
@@ -463,6 +460,47 @@ class _NeighborhoodRegressor(
         if self.clip:
             scores = np.clip(scores, *self.rating_range_)
         return scores, evidence
+
+    def _item_based(self, residuals, baseline):
+        """Item-item ratings and evidence of users given by their rows of
+        centred ratings (CSR, users x items) and their baseline scores."""
+        # num[u, i] = Σ_j res[u, j] S[i, j]: products with S transposed.
+        S = self.neighbors_.T.tocsr()
+        pattern = with_data(residuals, np.ones(residuals.nnz))
+        num = (residuals @ S).toarray()
+        den = (pattern @ with_data(S, np.abs(S.data))).toarray()
+        count = (pattern @ with_data(S, np.ones(S.nnz))).toarray()
+        centre = (
+            baseline if self._center_mode == "baseline" else self.item_mean_[None, :]
+        )
+        return self._combine(centre, num, den, count, baseline)[0], den
+
+    def _fold_in_needs_ratings(self):
+        return True
+
+    def _score_histories(self, histories):
+        if self._entity == "user":
+            raise NotImplementedError(
+                "UserKNNRegressor cannot recommend from a history without "
+                "refitting (a new user's neighbours are users of the fit); use "
+                "ItemKNNRegressor, ItemKNNRecommender or EASE, which fold new "
+                "users in"
+            )
+        # Exact: a history is scored as a training user with those ratings,
+        # its baseline folded in by the baseline model.
+        baseline = np.array(self.baseline_._score_histories(histories), np.float64)
+        rows = np.repeat(np.arange(histories.shape[0]), np.diff(histories.indptr))
+        if self._center_mode == "baseline":
+            offset = baseline[rows, histories.indices]
+        elif self._center_mode == "entity_mean":
+            offset = self.item_mean_[histories.indices]
+        else:
+            offset = 0.0
+        residuals = with_data(histories, histories.data - offset)
+        ratings, evidence = self._item_based(residuals, baseline)
+        if self.clip:
+            ratings = np.clip(ratings, *self.rating_range_)
+        return self._ranking_from(ratings, evidence)
 
     def _similar(self, ids, vocabulary, n, kind):
         check_is_fitted(self)

@@ -121,6 +121,13 @@ class NeuralCF(
     (2, 3)
     """
 
+    # recommend_for_history: a user is an embedding learned in fit.
+    _fold_in_alternative = (
+        "a user is an embedding learned in fit; refit with the new user's "
+        "interactions, or use EASE, ItemKNNRecommender or MatrixFactorization, "
+        "which fold new users in"
+    )
+
     def __init__(
         self,
         architecture="neumf",

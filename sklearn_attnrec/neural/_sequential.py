@@ -18,7 +18,6 @@ from torch import nn
 
 from ..attention._modules import TransformerConfig, TransformerStack, init_weights
 from ..base import RecommenderMixin, check_n
-from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     TorchPicklingMixin,
@@ -534,6 +533,13 @@ class SequentialRecommender(
     def _encode_histories(self, item_sequences):
         """Raw item id sequences -> left-padded (n, max_len) indices + 1."""
         check_is_fitted(self)
+        if isinstance(item_sequences, (str, bytes)) or not hasattr(
+            item_sequences, "__len__"
+        ):
+            raise ValueError(
+                "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
+                f"got {type(item_sequences).__name__}"
+            )
         if isinstance(item_sequences, np.ndarray) and item_sequences.ndim == 2:
             item_sequences = list(item_sequences)
         encoded = []
@@ -596,43 +602,62 @@ class SequentialRecommender(
     # -- public methods --------------------------------------------------------
 
     def recommend_for_history(
-        self, item_sequences, n=10, *, exclude_seen=True, items=None
+        self,
+        histories,
+        ratings=None,
+        n=10,
+        *,
+        exclude_seen=True,
+        items=None,
+        filter_items=None,
+        as_frame=False,
     ):
         """Top-``n`` next items for any history, without refitting.
 
         Parameters
         ----------
-        item_sequences : list of array-like of item ids
+        histories : list of array-like of item ids
             Each a history, oldest first (e.g. a new user's first clicks). Only
             the last ``max_len`` items count; items unseen in fit are dropped
-            (or raise with ``handle_unknown="error"``). An empty history gets
-            the model's state of an empty sequence.
+            (or raise with ``handle_unknown="error"``). A history with no known
+            item is ranked by popularity, as an unknown user is.
+        ratings : None
+            Not used: the model reads the order of the items, not ratings
+            (anything but None raises a ``ValueError``).
         n : int, default=10
         exclude_seen : bool, default=True
             Leave out the items of each history.
-        items : array-like, default=None
-            Rank only these item ids (unknown ones are dropped).
+        items, filter_items, as_frame
+            As in :meth:`recommend`.
 
         Returns
         -------
-        item_ids : ndarray of shape (n_sequences, min(n, n_candidates))
-        scores : ndarray of shape (n_sequences, min(n, n_candidates))
-            Best first; slots beyond the eligible items hold ``-inf``.
+        item_ids : ndarray of shape (n_histories, min(n, n_candidates))
+        scores : ndarray of shape (n_histories, min(n, n_candidates))
+            Best first; slots beyond the eligible items hold ``-inf`` (or a
+            DataFrame, with ``as_frame=True``).
         """
         check_n(n)
-        histories = self._encode_histories(item_sequences)
-        scores = self._history_scores(histories)
-        if exclude_seen:
-            rows, cols = np.nonzero(histories)
-            scores[rows, histories[rows, cols] - 1] = -np.inf
-        candidates = None
-        if items is not None:
-            candidates = self._candidate_items(items)
-            scores = scores[:, candidates]
-        top = _topk_indices(scores, min(n, scores.shape[1]))
-        top_scores = np.take_along_axis(scores, top, axis=1)
-        top = top if candidates is None else candidates[top]
-        return self.item_ids_[top], top_scores
+        if ratings is not None:
+            raise ValueError(
+                "SequentialRecommender reads the order of a history, not ratings: "
+                "pass ratings=None"
+            )
+        encoded = self._encode_histories(histories)
+
+        def block_scores(rows):
+            block = encoded[rows]
+            scores = self._history_scores(block)
+            empty = (block == _PAD).all(axis=1)
+            scores[empty] = self.item_popularity_  # as for an unknown user
+            if exclude_seen:
+                hist_rows, cols = np.nonzero(block)
+                scores[hist_rows, block[hist_rows, cols] - 1] = -np.inf
+            return scores
+
+        return self._top_n(
+            block_scores, np.arange(len(encoded)), n, items, filter_items, as_frame
+        )
 
     def transform(self, X):
         """Sequence embedding of each row's user: the last hidden state of the

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin
+from ..base import RecommenderMixin, recommendations_frame
 from ..metrics._ranking import _topk_indices
 from ..retrieval import make_index
 from ..utils._fitting import fit_atomically
@@ -188,6 +188,13 @@ class TwoTowerRetriever(
     >>> model.recommend([0, 1], n=3)[0].shape
     (2, 3)
     """
+
+    # recommend_for_history: the user tower reads ids and side features.
+    _fold_in_alternative = (
+        "its user tower reads a user id and side features, not a history; use "
+        "recommend_for_features for a new user with features, or EASE, "
+        "ItemKNNRecommender or MatrixFactorization to fold in a history"
+    )
 
     def __init__(
         self,
@@ -426,20 +433,46 @@ class TwoTowerRetriever(
 
     # -- serving ---------------------------------------------------------------
 
-    def recommend(self, users, n=10, *, exclude_seen=True, items=None):
+    def recommend(
+        self,
+        users,
+        n=10,
+        *,
+        exclude_seen=True,
+        items=None,
+        filter_items=None,
+        as_frame=False,
+    ):
         """Top-``n`` items per user from the serving index.
 
         Same contract as :meth:`RecommenderMixin.recommend`; the candidates are
         every item of the index (including those added with :meth:`add_items`).
         With ``items=`` the exact ranking over those items is used instead; they
-        may include items added with :meth:`add_items`.
+        may include items added with :meth:`add_items`. With ``filter_items=``
+        the exact ranking over the fitted items is used (the index cannot leave
+        items out).
         """
-        if items is not None:
-            items = np.asarray(items).ravel()
-            new = np.isin(items, self.new_item_ids_)
-            if new.any():
-                return self._recommend_among_new(users, n, exclude_seen, items, new)
-            return super().recommend(users, n, exclude_seen=exclude_seen, items=items)
+        if items is not None or filter_items is not None:
+            items = None if items is None else np.asarray(items).ravel()
+            new = None if items is None else np.isin(items, self.new_item_ids_)
+            if new is not None and new.any():
+                if filter_items is not None:
+                    keep = ~np.isin(items, np.asarray(filter_items).ravel())
+                    items, new = items[keep], new[keep]
+                found, scores = self._recommend_among_new(
+                    users, n, exclude_seen, items, new
+                )
+                if as_frame:
+                    return recommendations_frame(np.asarray(users), found, scores)
+                return found, scores
+            return super().recommend(
+                users,
+                n,
+                exclude_seen=exclude_seen,
+                items=items,
+                filter_items=filter_items,
+                as_frame=as_frame,
+            )
         index = self._recommend_users(users, n)
         vectors = self._vectors("user", index)
         seen_counts = np.where(
@@ -459,6 +492,8 @@ class TwoTowerRetriever(
         found, scores = found[:, :n_out], scores[:, :n_out]
         if self.exploration > 0 and len(self.new_item_ids_):
             self._explore(index, found, scores)
+        if as_frame:
+            return recommendations_frame(np.asarray(users), found, scores)
         return found, scores
 
     def _recommend_among_new(self, users, n, exclude_seen, items, new):
