@@ -242,7 +242,7 @@ def test_ranking_scores_match_slow_reference(cls, center, small):
 
 @pytest.mark.parametrize("cls", [UserKNNRegressor, ItemKNNRegressor])
 def test_relevance_ranking_is_evidence_times_like_probability(cls, small):
-    """(Σ|sim| of the neighbours used + prior · popularity) · Φ((r̂ − μ) / σ),
+    """(Σ|sim| of the neighbours used + prior · popularity) · Φ((r̂ − r̄_u) / σ),
     the prior 1 for users and 3 for items."""
     from scipy.stats import norm
 
@@ -254,7 +254,8 @@ def test_relevance_ranking_is_evidence_times_like_probability(cls, small):
     for user in (0, 7, 19):
         ratings, evidence = reference_ranking_scores(model, user, evidence=True)
         ratings = np.clip(ratings, y.min(), y.max())
-        like = norm.cdf((ratings - R.data.mean()) / R.data.std())
+        own_mean = R[user].data.mean()  # liked: rated above the user's mean
+        like = norm.cdf((ratings - own_mean) / R.data.std())
         prior = 1.0 if cls is UserKNNRegressor else 3.0
         expected = (evidence + prior * popularity) * like
         np.testing.assert_allclose(

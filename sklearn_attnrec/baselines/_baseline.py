@@ -9,7 +9,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
 from ..utils._fitting import fit_atomically
-from ..utils._relevance import check_ranking, relevance_scores
+from ..utils._relevance import (
+    check_ranking,
+    mean_ratings,
+    relevance_scores,
+    user_mean_ratings,
+)
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -48,7 +53,8 @@ class BaselineRegressor(
     ranking : {"relevance", "rating"}, default="relevance"
         What ``recommend`` and the ranking scorers rank by. ``"relevance"``:
         the estimated probability that the user rates the item *and* rates it
-        above the mean, ``popularity_i · Φ((r̂_ui − μ) / σ)`` (see Notes);
+        above their own mean, ``popularity_i · Φ((r̂_ui − r̄_u) / σ)`` (see
+        Notes);
         ``"rating"``: the predicted rating ``r̂_ui`` (clipped as ``predict``
         clips it), which puts films rated once or twice by enthusiasts first
         and ranks worse than popularity on MovieLens.
@@ -89,12 +95,14 @@ class BaselineRegressor(
 
     Top-N: a predicted rating says how much a user would like an item *if*
     they rated it, not whether they would pick it. With ``ranking="relevance"``
-    the score of item ``i`` is ``p_i · Φ((r̂_ui − μ) / σ)`` where ``p_i`` is the
-    share of training users who rated ``i``, ``μ`` and ``σ`` the mean and
-    standard deviation of the training ratings and ``Φ`` the normal CDF: the
-    probability of "picked and liked" if picking follows popularity and the
-    rating is ``r̂_ui`` plus noise of the ratings' spread (Cremonesi, Koren &
-    Turrin 2010 show why rating accuracy does not give good top-N lists).
+    the score of item ``i`` is ``p_i · Φ((r̂_ui − r̄_u) / σ)`` where ``p_i`` is
+    the share of training users who rated ``i``, ``r̄_u`` the user's mean
+    training rating (the global mean for a new user), ``σ`` the standard
+    deviation of the training ratings and ``Φ`` the normal CDF: the
+    probability of "picked, and rated above the user's own mean" if picking
+    follows popularity and the rating is ``r̂_ui`` plus noise of the ratings'
+    spread (Cremonesi, Koren & Turrin 2010 show why rating accuracy does not
+    give good top-N lists).
     ``predict`` always returns ratings.
 
     References
@@ -114,7 +122,7 @@ class BaselineRegressor(
     >>> model.predict([[2, "b"]]).round(2)
     array([3.13])
     >>> model.recommend([3], n=1)  # P(picks and likes 'a')
-    (array([['a']], dtype=object), array([[0.376...]]))
+    (array([['a']], dtype=object), array([[0.622...]]))
     >>> model.set_params(ranking="rating").recommend([3], n=1)  # its rating
     (array([['a']], dtype=object), array([[3.68...]]))
     """
@@ -195,7 +203,9 @@ class BaselineRegressor(
         return np.clip(pred, *self.rating_range_) if self.clip else pred
 
     def _score_items(self, users):
-        return self._scores_from_user_bias(_lookup(self.user_bias_, users))
+        return self._scores_from_user_bias(
+            _lookup(self.user_bias_, users), user_mean_ratings(self.user_items_, users)
+        )
 
     def _fold_in_needs_ratings(self):
         return True
@@ -212,15 +222,16 @@ class BaselineRegressor(
         user_bias = np.bincount(rows, residual, histories.shape[0]) / (
             self.alpha_user + counts
         )
-        return self._scores_from_user_bias(np.nan_to_num(user_bias))
+        means = mean_ratings(histories, self.global_mean_)
+        return self._scores_from_user_bias(np.nan_to_num(user_bias), means)
 
-    def _scores_from_user_bias(self, user_bias):
+    def _scores_from_user_bias(self, user_bias, means):
         ratings = (self.global_mean_ + user_bias)[:, None] + self.item_bias_[None, :]
         if self.clip:
             ratings = np.clip(ratings, *self.rating_range_)
         if self.ranking == "rating":
             return ratings
-        return relevance_scores(ratings, self.user_items_)
+        return relevance_scores(ratings, self.user_items_, means)
 
     def transform(self, X):
         """Per-row bias features ``[user_bias, item_bias]``.

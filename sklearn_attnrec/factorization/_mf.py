@@ -17,7 +17,12 @@ from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._interactions import interaction_matrix
 from ..utils._progress import progress, warn_if_constant_ratings
-from ..utils._relevance import check_ranking, relevance_scores
+from ..utils._relevance import (
+    check_ranking,
+    mean_ratings,
+    relevance_scores,
+    user_mean_ratings,
+)
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
     RowBuckets,
@@ -145,8 +150,8 @@ class MatrixFactorization(
     ranking : {"relevance", "rating"}, default="relevance"
         Explicit feedback: what ``recommend`` and the ranking scorers rank by.
         ``"relevance"``: the estimated probability that the user rates the
-        item *and* rates it above the mean, ``popularity_i · Φ((r̂_ui − μ) /
-        σ)`` (see Notes); ``"rating"``: the predicted rating (clipped as
+        item *and* rates it above their own mean, ``popularity_i · Φ((r̂_ui −
+        r̄_u) / σ)`` (see Notes); ``"rating"``: the predicted rating (clipped as
         ``predict`` clips it), which ranks films with a few enthusiastic
         ratings first and worse than popularity on MovieLens. Implicit
         feedback always ranks by the preference score ``p_uᵀq_i``.
@@ -689,18 +694,20 @@ class MatrixFactorization(
         p, b_u = self._user_vectors(users)
         return self._ranking_from_predictions(
             (self.global_mean_ + b_u)[:, None]
-            + (p @ self.item_factors_.T.astype(np.float64) + self.item_bias_)
+            + (p @ self.item_factors_.T.astype(np.float64) + self.item_bias_),
+            lambda: user_mean_ratings(self.user_items_, users),
         )
 
-    def _ranking_from_predictions(self, predictions):
-        """Ranking scores from unclipped predictions of every item (rows)."""
+    def _ranking_from_predictions(self, predictions, means):
+        """Ranking scores from unclipped predictions of every item (rows);
+        ``means()`` gives each row's mean rating."""
         if self.feedback == "implicit":
             return predictions
         if self.clip:
             predictions = np.clip(predictions, *self.rating_range_)
         if self.ranking == "rating":
             return predictions
-        return relevance_scores(predictions, self.user_items_)
+        return relevance_scores(predictions, self.user_items_, means())
 
     def transform(self, X):
         """Per-row latent factors ``[p_u, q_i]``.
@@ -776,7 +783,8 @@ class MatrixFactorization(
         return self._ranking_from_predictions(
             (self.global_mean_ + biases)[:, None]
             + vectors @ self.item_factors_.T.astype(np.float64)
-            + self.item_bias_
+            + self.item_bias_,
+            lambda: mean_ratings(histories, self.global_mean_),
         )
 
     def _fold_in(self, index, values):

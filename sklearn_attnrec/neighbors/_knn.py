@@ -13,7 +13,13 @@ from ..baselines import BaselineRegressor
 from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._progress import warn_if_constant_ratings
-from ..utils._relevance import check_ranking, item_popularity, relevance_scores
+from ..utils._relevance import (
+    check_ranking,
+    item_popularity,
+    mean_ratings,
+    relevance_scores,
+    user_mean_ratings,
+)
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import (
     top_k_per_segment,
@@ -420,14 +426,19 @@ class _NeighborhoodRegressor(
 
     def _score_items(self, users):
         """Ranking scores of every item: relevance or ratings (``ranking``)."""
-        return self._ranking_from(*self._ranking_ratings(users))
+        ratings, evidence = self._ranking_ratings(users)
+        return self._ranking_from(
+            ratings, evidence, lambda: user_mean_ratings(self.user_items_, users)
+        )
 
-    def _ranking_from(self, ratings, evidence):
+    def _ranking_from(self, ratings, evidence, means):
+        """Relevance (or ratings) from ratings and evidence; ``means()`` gives
+        each row's mean rating."""
         if self.ranking == "rating":
             return ratings
         popularity = item_popularity(self.user_items_)
         consumption = evidence + self._popularity_prior * popularity[None, :]
-        return relevance_scores(ratings, self.user_items_, consumption)
+        return relevance_scores(ratings, self.user_items_, means(), consumption)
 
     def _ranking_ratings(self, users):
         """Predicted ratings of every item, each neighbourhood fixed at fit
@@ -500,7 +511,10 @@ class _NeighborhoodRegressor(
         ratings, evidence = self._item_based(residuals, baseline)
         if self.clip:
             ratings = np.clip(ratings, *self.rating_range_)
-        return self._ranking_from(ratings, evidence)
+        default = self.user_items_.data.mean()
+        return self._ranking_from(
+            ratings, evidence, lambda: mean_ratings(histories, default)
+        )
 
     def _similar(self, ids, vocabulary, n, kind):
         check_is_fitted(self)
@@ -598,7 +612,7 @@ class UserKNNRegressor(_NeighborhoodRegressor):
     ranking : {"relevance", "rating"}, default="relevance"
         What ``recommend`` and the ranking scorers rank by. ``"relevance"``:
         how likely the user is to pick the item and like it, the neighbours'
-        evidence times ``Φ((r̂_ui − μ) / σ)`` (see Notes); ``"rating"``: the
+        evidence times ``Φ((r̂_ui − r̄_u) / σ)`` (see Notes); ``"rating"``: the
         predicted rating, which puts items with few, enthusiastic ratings
         first and ranks worse than popularity on MovieLens.
     handle_unknown : {"fallback", "error"}, default="fallback"
@@ -691,13 +705,14 @@ class UserKNNRegressor(_NeighborhoodRegressor):
     for each pair the nearest among the users who rated the item.
 
     With ``ranking="relevance"`` (the default) those predicted ratings ``r̂``
-    become top-N scores ``(E_ui + p_i) · Φ((r̂_ui − μ) / σ)``: ``E_ui`` is the
+    become top-N scores ``(E_ui + p_i) · Φ((r̂_ui − r̄_u) / σ)``: ``E_ui`` is the
     neighbourhood's evidence that ``u`` would pick ``i`` (``Σ |sim|`` over the
     neighbours used, the non-normalised aggregation of the item-based top-N
     model of Deshpande & Karypis and of Cremonesi et al. 2010), ``p_i`` the
     share of users who rated ``i`` (a popularity prior, weighted 1 similarity
-    unit, chosen on inner splits), ``μ``, ``σ`` the mean and standard deviation
-    of the training ratings and ``Φ`` the normal CDF: picked, and liked. A
+    unit, chosen on inner splits), ``r̄_u`` the user's mean training rating,
+    ``σ`` the standard deviation of the training ratings and ``Φ`` the normal
+    CDF: picked, and rated above the user's own mean. A
     normalised average alone ranks items with one similar, enthusiastic
     neighbour first (NDCG@10 0.05 on MovieLens 100K, popularity 0.24).
 
@@ -818,7 +833,7 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
     ranking : {"relevance", "rating"}, default="relevance"
         What ``recommend`` and the ranking scorers rank by. ``"relevance"``:
         how likely the user is to pick the item and like it, the neighbours'
-        evidence times ``Φ((r̂_ui − μ) / σ)`` (see Notes); ``"rating"``: the
+        evidence times ``Φ((r̂_ui − r̄_u) / σ)`` (see Notes); ``"rating"``: the
         predicted rating, which puts items with few, enthusiastic ratings
         first and ranks worse than popularity on MovieLens.
     handle_unknown : {"fallback", "error"}, default="fallback"
@@ -914,13 +929,14 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
     which picks for each pair the nearest among the items the user rated.
 
     With ``ranking="relevance"`` (the default) those predicted ratings ``r̂``
-    become top-N scores ``(E_ui + 3 p_i) · Φ((r̂_ui − μ) / σ)``: ``E_ui`` is the
+    become top-N scores ``(E_ui + 3 p_i) · Φ((r̂_ui − r̄_u) / σ)``: ``E_ui`` is the
     neighbourhood's evidence that ``u`` would pick ``i`` (``Σ |sim|`` over the
     neighbours used, the non-normalised aggregation of the item-based top-N
     model of Deshpande & Karypis and of Cremonesi et al. 2010), ``p_i`` the
     share of users who rated ``i`` (a popularity prior, weighted 3 similarity
-    units, chosen on inner splits), ``μ``, ``σ`` the mean and standard deviation
-    of the training ratings and ``Φ`` the normal CDF: picked, and liked. A
+    units, chosen on inner splits), ``r̄_u`` the user's mean training rating,
+    ``σ`` the standard deviation of the training ratings and ``Φ`` the normal
+    CDF: picked, and rated above the user's own mean. A
     normalised average alone ranks items with one similar, enthusiastic
     neighbour first (NDCG@10 0.05 on MovieLens 100K, popularity 0.24).
 

@@ -7,13 +7,15 @@ and a held-out test (or a real user) only rewards items that are both picked
 and liked (Cremonesi, Koren & Turrin, RecSys 2010; Steck, KDD 2010). The
 rating models of this package therefore rank, by default, by an estimate of
 
-    P(u picks i and likes it) = P(u picks i) · P(r_ui > μ | u picks i)
+    P(u picks i and likes it) = P(u picks i) · P(r_ui > r̄_u | u picks i)
 
-- ``P(r_ui > μ)`` = ``Φ((r̂_ui − μ) / σ)``: the predicted rating as a z-score
-  against the training ratings (mean ``μ``, standard deviation ``σ``), read
-  through the normal CDF, as if the rating were ``r̂_ui`` plus noise of the
-  spread of the ratings. It needs no threshold on the rating scale, so it
-  works for 1-5 stars, half stars or 1-10 alike.
+- "likes" means "rates above their own mean rating ``r̄_u``" (people use the
+  scale differently: the mean-centring of neighbourhood CF), and
+  ``P(r_ui > r̄_u)`` = ``Φ((r̂_ui − r̄_u) / σ)``: the predicted rating as if it
+  were ``r̂_ui`` plus noise of the spread ``σ`` of the training ratings, read
+  through the normal CDF. It needs no threshold on the rating scale, so it
+  works for 1-5 stars, half stars or 1-10 alike. A user unseen in fit is
+  compared with the global mean rating.
 - ``P(u picks i)``: the item's popularity (the share of users who rated it) for
   the baseline and factor models; the neighbourhood's evidence for the KNN
   models (see :func:`neighbor_consumption`).
@@ -37,17 +39,35 @@ def item_popularity(user_items):
     return np.bincount(user_items.indices, minlength=n_items) / max(n_users, 1)
 
 
-def like_probability(ratings, user_items):
-    """``Φ((r̂ − μ) / σ)`` with ``μ``, ``σ`` the mean and standard deviation of
-    the stored training ratings (``σ`` floored so constant ratings stay finite)."""
+def mean_ratings(rows, default):
+    """Mean stored value of each row of a CSR matrix; ``default`` for an
+    empty row."""
+    counts = np.diff(rows.indptr)
+    sums = np.asarray(rows.sum(axis=1)).ravel()
+    return np.where(counts > 0, sums / np.maximum(counts, 1), default)
+
+
+def user_mean_ratings(user_items, users):
+    """``r̄_u`` of encoded ``users`` (-1: unknown, the global mean)."""
+    default = user_items.data.mean() if user_items.nnz else 0.0
+    known = users >= 0
+    means = np.full(len(users), default)
+    means[known] = mean_ratings(user_items[users[known]], default)
+    return means
+
+
+def like_probability(ratings, user_items, means):
+    """``Φ((r̂ − r̄_u) / σ)``, ``σ`` the standard deviation of the stored training
+    ratings (floored so that constant ratings stay finite)."""
     values = user_items.data
-    mean = values.mean() if len(values) else 0.0
-    std = max(values.std() if len(values) else 0.0, 1e-6 * max(abs(mean), 1.0))
-    return ndtr((np.asarray(ratings, dtype=np.float64) - mean) / std)
+    scale = max(abs(values.mean()), 1.0) if len(values) else 1.0
+    std = max(values.std() if len(values) else 0.0, 1e-6 * scale)
+    centred = np.asarray(ratings, dtype=np.float64) - np.asarray(means)[:, None]
+    return ndtr(centred / std)
 
 
-def relevance_scores(ratings, user_items, consumption=None):
-    """``consumption · Φ((r̂ − μ) / σ)``: the top-N score of a rating model.
+def relevance_scores(ratings, user_items, means, consumption=None):
+    """``consumption · Φ((r̂ − r̄_u) / σ)``: the top-N score of a rating model.
 
     Parameters
     ----------
@@ -55,6 +75,8 @@ def relevance_scores(ratings, user_items, consumption=None):
         Predicted ratings, clipped as ``predict`` clips them.
     user_items : csr_matrix of shape (n_users_fit, n_items)
         The model's training matrix (ratings as stored values).
+    means : ndarray of shape (n_users,)
+        Each user's mean rating ``r̄_u`` (see :func:`user_mean_ratings`).
     consumption : ndarray broadcastable to ``ratings``, default=None
         How likely each user is to pick each item; None means the item's
         popularity (share of users who rated it).
@@ -63,8 +85,8 @@ def relevance_scores(ratings, user_items, consumption=None):
     -------
     scores : ndarray of shape (n_users, n_items)
         Non-negative; with the default consumption, the estimated probability
-        that the user rates the item and rates it above the mean.
+        that the user rates the item and rates it above their mean.
     """
     if consumption is None:
         consumption = item_popularity(user_items)[None, :]
-    return consumption * like_probability(ratings, user_items)
+    return consumption * like_probability(ratings, user_items, means)
