@@ -40,6 +40,7 @@ from _common import command_line, parse_args, print_table, timed  # noqa: E402
 from sklearn_attnrec import (  # noqa: E402
     EASE,
     BaselineRegressor,
+    BPRRecommender,
     ContentBasedRecommender,
     ItemKNNRecommender,
     ItemKNNRegressor,
@@ -102,6 +103,7 @@ def our_models(neural):
             lambda: MatrixFactorization(feedback="implicit", random_state=0),
             "interactions",
         ),
+        "BPRRecommender": (lambda: BPRRecommender(random_state=0), "interactions"),
         "UserKNNRegressor": (UserKNNRegressor, "ratings"),
         "ItemKNNRegressor": (ItemKNNRegressor, "ratings"),
         "ItemKNNRecommender": (ItemKNNRecommender, "interactions"),

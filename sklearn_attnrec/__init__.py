@@ -30,7 +30,7 @@ from .datasets import (
     make_interactions,
     make_sequences,
 )
-from .factorization import MatrixFactorization
+from .factorization import BPRRecommender, MatrixFactorization
 from .metrics import (
     average_precision_at_k,
     average_recommendation_popularity,
@@ -63,6 +63,7 @@ __all__ = [
     "ContentBasedRecommender",
     "PopularityRecommender",
     "MatrixFactorization",
+    "BPRRecommender",
     "fetch_movielens",
     "fetch_tiny_shakespeare",
     "make_interactions",

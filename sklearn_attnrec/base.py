@@ -461,3 +461,32 @@ class RecommenderMixin:
         # Ids may be strings; they are encoded, never used as numbers.
         tags.input_tags.string = True
         return tags
+
+
+class RankingScoreMixin:
+    """``score`` for recommenders of implicit feedback: NDCG@10 of held-out
+    interactions, so that ``GridSearchCV`` works without ``scoring=``; ``y``
+    is not required."""
+
+    def score(self, X, y=None):
+        """NDCG@10 of the interactions in ``X`` (all rows count as relevant).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, >=2)
+            Held-out interactions.
+        y : ignored
+
+        Returns
+        -------
+        score : float
+            See :func:`~sklearn_attnrec.metrics.make_ranking_scorer`.
+        """
+        from .metrics import make_ranking_scorer
+
+        return make_ranking_scorer("ndcg", k=10)(self, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags

@@ -7,11 +7,10 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin
+from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._interactions import as_interaction_array
 from ..utils._vocabulary import UNKNOWN
-from ._popularity import PopularityRecommender
 
 
 def _feature_columns(X, rows):
@@ -34,7 +33,9 @@ def _rowwise_dot(A, B):
     return np.einsum("ij,ij->i", A, B)
 
 
-class ContentBasedRecommender(RecommenderMixin, TransformerMixin, BaseEstimator):
+class ContentBasedRecommender(
+    RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator
+):
     """Recommend the items whose features are closest to a user's profile.
 
     Each item is described by a feature vector ``x_i`` (genres, words of its
@@ -351,11 +352,3 @@ class ContentBasedRecommender(RecommenderMixin, TransformerMixin, BaseEstimator)
         """
         check_is_fitted(self)
         return np.asarray(["similarity", "user_mean", "item_popularity"], dtype=object)
-
-    # NDCG@10 of the rows of X as relevant items, as for popularity.
-    score = PopularityRecommender.score
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags

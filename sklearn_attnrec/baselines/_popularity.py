@@ -4,12 +4,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin
+from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._vocabulary import UNKNOWN
 
 
-class PopularityRecommender(RecommenderMixin, TransformerMixin, BaseEstimator):
+class PopularityRecommender(
+    RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator
+):
     """Rank items by the number of users who interacted with them.
 
     The non-personalised baseline every recommender must beat, and the usual
@@ -123,25 +125,3 @@ class PopularityRecommender(RecommenderMixin, TransformerMixin, BaseEstimator):
         """Names of the ``transform`` columns."""
         check_is_fitted(self)
         return np.asarray(["item_popularity", "user_activity"], dtype=object)
-
-    def score(self, X, y=None):
-        """NDCG@10 of the interactions in ``X`` (all rows count as relevant).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, >=2)
-            Held-out interactions.
-        y : ignored
-
-        Returns
-        -------
-        score : float
-        """
-        from ..metrics import make_ranking_scorer
-
-        return make_ranking_scorer("ndcg", k=10)(self, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags

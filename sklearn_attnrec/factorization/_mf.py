@@ -10,10 +10,8 @@ from joblib import cpu_count
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.extmath import randomized_svd
-from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
-from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._interactions import interaction_matrix
 from ..utils._progress import progress, warn_if_constant_ratings
@@ -31,6 +29,7 @@ from ._als import (
     implicit_half_step_with_fit,
     ridge_half_step,
 )
+from ._factors import FactorModelMixin
 from ._sgd import sgd_epoch
 
 _DEFAULT_ALPHA = {"explicit": 1.3, "implicit": 2.0}
@@ -71,7 +70,7 @@ def _torch_threads(n_jobs):
 
 
 class MatrixFactorization(
-    RecommenderMixin, RegressorMixin, TransformerMixin, BaseEstimator
+    RecommenderMixin, FactorModelMixin, RegressorMixin, TransformerMixin, BaseEstimator
 ):
     """Matrix factorisation for explicit ratings or implicit feedback.
 
@@ -725,45 +724,6 @@ class MatrixFactorization(
         """
         users, items = self._encode_X(X)
         return np.hstack([self._user_vectors(users)[0], self._item_vectors(items)[0]])
-
-    def get_feature_names_out(self, input_features=None):
-        """Names of the ``transform`` columns: ``user_factor_j``, ``item_factor_j``."""
-        check_is_fitted(self)
-        k = self.user_factors_.shape[1]
-        names = [f"user_factor_{j}" for j in range(k)]
-        names += [f"item_factor_{j}" for j in range(k)]
-        return np.asarray(names, dtype=object)
-
-    def similar_items(self, items, n=10):
-        """Items whose factors have the highest cosine similarity.
-
-        Parameters
-        ----------
-        items : array-like of shape (n_queries,)
-            Raw item ids seen in fit.
-        n : int, default=10
-            Neighbours per item (the item itself is left out).
-
-        Returns
-        -------
-        item_ids : ndarray of shape (n_queries, min(n, n_items - 1))
-        scores : ndarray of shape (n_queries, min(n, n_items - 1))
-            Cosine similarities, best first.
-        """
-        check_is_fitted(self)
-        index = self._encode(np.asarray(items).ravel(), self.item_ids_, "item")
-        if (index == UNKNOWN).any():
-            raise ValueError(
-                "similar_items needs items seen in fit; unknown: "
-                f"{np.asarray(items).ravel()[index == UNKNOWN][:5].tolist()}"
-            )
-        factors = self.item_factors_.astype(np.float64)
-        norms = np.linalg.norm(factors, axis=1)
-        unit = factors / np.where(norms > 0, norms, 1)[:, None]
-        similarity = unit[index] @ unit.T
-        similarity[np.arange(len(index)), index] = -np.inf
-        top = _topk_indices(similarity, min(n, len(self.item_ids_) - 1))
-        return self.item_ids_[top], np.take_along_axis(similarity, top, axis=1)
 
     def _fold_in_needs_ratings(self):
         return self.feedback == "explicit"

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin
+from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._relevance import item_popularity
 from ..utils._vocabulary import UNKNOWN
@@ -67,7 +67,7 @@ def ease_weights(gram, alpha):
     return P
 
 
-class EASE(RecommenderMixin, TransformerMixin, BaseEstimator):
+class EASE(RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator):
     """Embarrassingly Shallow Autoencoder: closed-form item-item top-N model.
 
     Learns an item x item weight matrix ``B`` with a zero diagonal that
@@ -255,8 +255,3 @@ class EASE(RecommenderMixin, TransformerMixin, BaseEstimator):
         """Names of the ``transform`` columns: ``["score", "item_popularity"]``."""
         check_is_fitted(self)
         return np.asarray(["score", "item_popularity"], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_scalar, gen_batches
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin, check_n
+from ..base import RankingScoreMixin, RecommenderMixin, check_n
 from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._vocabulary import UNKNOWN, encode_ids
@@ -117,7 +117,7 @@ def neighbor_similarity(W, n_keep, *, n_jobs=None):
     return S
 
 
-class ItemKNNRecommender(RecommenderMixin, BaseEstimator):
+class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
     """Item-item nearest neighbours for implicit feedback (top-N ranking).
 
     The item-based top-N model of the ``implicit`` library's
@@ -413,25 +413,3 @@ class ItemKNNRecommender(RecommenderMixin, BaseEstimator):
         keep[keep.all(axis=1), -1] = False
         top = top[keep].reshape(len(items), n_out)
         return self.item_ids_[top], np.take_along_axis(dense, top, axis=1)
-
-    def score(self, X, y=None):
-        """NDCG@10 of the interactions in ``X`` (all rows count as relevant).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, >=2)
-            Held-out interactions.
-        y : ignored
-
-        Returns
-        -------
-        score : float
-        """
-        from ..metrics import make_ranking_scorer
-
-        return make_ranking_scorer("ndcg", k=10)(self, X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        return tags

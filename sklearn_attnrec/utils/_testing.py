@@ -5,6 +5,7 @@ from ._discovery import all_estimators
 # Parameters that keep slow estimators fast under the checks (torch models: tiny
 # sizes, few epochs). Estimators not listed are built with their defaults.
 FAST_PARAMS = {
+    "BPRRecommender": {"n_components": 4, "max_iter": 2},
     "NeuralCF": {"embedding_dim": 4, "hidden_layer_sizes": (8,), "max_iter": 2},
     "TwoTowerRetriever": {
         "n_components": 4,
