@@ -7,8 +7,9 @@ rate in training; relevant items are the ``uN.test`` items rated >= 4.
 Printed per model, averaged over the folds: NDCG@10 (and its value on each
 fold), recall@10, catalogue coverage of the top-10 lists, novelty (mean
 self-information, bits), the share of users whose list shares 9 of its 10
-items with another user's ("near-identical"), and fit seconds; then the
-ratio best-of-package / best-of-implicit.
+items with another user's ("near-identical"), fit seconds, and the RMSE of
+``predict`` for the models fitted on ratings; then the ratio best-of-package
+/ best-of-implicit.
 
 implicit's models, in the same run and on the same matrices (one thread):
 ``AlternatingLeastSquares(factors=64, iterations=15)`` with the best of
@@ -246,12 +247,17 @@ def evaluate(models, data, folds):
             model, fit_s = timed(make().fit, X_train, y_train)
             X_test = X_in[test]
             users = np.unique(X[test, 0])
+            # RMSE of predict, for the models fitted on ratings.
+            error = np.nan
+            if kind == "ratings":
+                error = np.sqrt(np.mean((model.predict(X_test) - y[test]) ** 2))
             runs.append(
                 (
                     NDCG(model, X_test, y[test]),
                     RECALL(model, X_test, y[test]),
                     *list_metrics(model, users),
                     fit_s,
+                    error,
                 )
             )
         results[name] = np.array(runs)
@@ -283,6 +289,7 @@ def report(results, folds):
                 f"{mean[3]:.2f}",
                 f"{mean[4]:.3f}",
                 f"{mean[5]:.2f}",
+                "-" if np.isnan(mean[6]) else f"{mean[6]:.4f}",
             )
         )
     print_table(
@@ -296,6 +303,7 @@ def report(results, folds):
             "novelty",
             "near-identical",
             "fit s",
+            "RMSE",
         ],
         rows,
     )
