@@ -111,8 +111,8 @@ print(model.predict(rows).round(2))
 # Popularity is hard to beat on MovieLens: what many people watched is what the
 # next person watches. Content features alone know nothing of popularity or
 # quality; they shine where there is no interaction data at all (new movies).
-# A rating predictor such as item-item CF ranks poorly too: it estimates how much
-# a user would like a movie once watched, not which movies they will watch.
+# Item-item CF ranks by the evidence its neighbourhoods give that a user would
+# pick a movie, times how much they would like it (``ranking="relevance"``).
 ndcg = make_ranking_scorer("ndcg", k=10, threshold=4)
 ids = ["user", "item"]
 results = {
