@@ -102,13 +102,21 @@ def fake_files():
     return _fake_files()
 
 
+def _trust_files(monkeypatch, home):
+    """Make the loader's md5 table match the files now in ``home/ml-100k``."""
+    table = _movielens._VARIANTS["100k"]["checksums"]
+    checksums = {rel: _md5((home / rel).read_bytes()) for rel in table}
+    monkeypatch.setitem(_movielens._VARIANTS["100k"], "checksums", checksums)
+
+
 @pytest.fixture
-def fake_home(tmp_path, fake_files):
-    """A data home holding the fake ml-100k folder."""
+def fake_home(tmp_path, fake_files, monkeypatch):
+    """A data home holding the fake ml-100k folder (its md5s are the loader's)."""
     folder = tmp_path / "home" / "ml-100k"
     folder.mkdir(parents=True)
     for name, content in fake_files.items():
         (folder / name).write_bytes(content)
+    _trust_files(monkeypatch, folder.parent)
     return folder.parent
 
 
@@ -242,10 +250,11 @@ def test_fetch_without_pandas(fake_home, monkeypatch, no_network):
         fetch_movielens(data_home=fake_home, download_if_missing=False, as_frame=True)
 
 
-def test_fold_pair_not_in_data_raises(fake_home, no_network):
+def test_fold_pair_not_in_data_raises(fake_home, no_network, monkeypatch):
     with open(fake_home / "ml-100k" / "u3.test", "a") as f:
         f.write("4\t5\t1\t880000010\n")
-    with pytest.raises(ValueError, match="u3.test"):
+    _trust_files(monkeypatch, fake_home)  # else the md5 check stops it first
+    with pytest.raises(ValueError, match=r"u3\.test: 1 \(user, item\) pairs"):
         fetch_movielens(data_home=fake_home, download_if_missing=False)
 
 
@@ -292,10 +301,18 @@ def test_extract_and_verify_success(tmp_path, fake_files):
     target.mkdir()
     (target / "ml-100k").mkdir()
     (target / "ml-100k" / "stale").write_text("old partial content")
-    _movielens._extract_and_verify(archive, target, _checksums(fake_files))
+    (target / "ml-100k" / "u.data").write_text("kept: never overwritten")
+    checksums = _checksums(fake_files)
+    installed = _movielens._extract_and_verify(archive, target, checksums)
+    assert sorted(installed) == sorted(set(checksums) - {"ml-100k/u.data"})
     for name, content in fake_files.items():
-        assert (target / "ml-100k" / name).read_bytes() == content
-    assert not (target / "ml-100k" / "stale").exists()
+        if name not in ("README", "u.data"):
+            assert (target / "ml-100k" / name).read_bytes() == content
+    # Only the files of the md5 table are written, and only where none exists:
+    # other files (the old behaviour deleted them) are left alone.
+    assert (target / "ml-100k" / "stale").read_text() == "old partial content"
+    assert (target / "ml-100k" / "u.data").read_text() == "kept: never overwritten"
+    assert not (target / "ml-100k" / "README").exists()
     assert sorted(p.name for p in target.iterdir()) == ["ml-100k"]
 
 

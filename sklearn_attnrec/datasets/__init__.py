@@ -10,11 +10,14 @@
   successor rule, for next-item prediction.
 """
 
+from ._base import ChecksumError, DownloadError
 from ._movielens import fetch_movielens, get_data_home
 from ._shakespeare import fetch_tiny_shakespeare
 from ._synthetic import make_interactions, make_sequences
 
 __all__ = [
+    "ChecksumError",
+    "DownloadError",
     "fetch_movielens",
     "fetch_tiny_shakespeare",
     "get_data_home",

@@ -1,26 +1,29 @@
 """Loader for the MovieLens rating data sets (GroupLens Research)."""
 
-import hashlib
 import io
 import logging
-import os
-import shutil
-import tempfile
-import urllib.request
-import zipfile
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
 
+from ._base import (
+    DATA_HOME_ENV,
+    DownloadError,
+    _check_folder,
+    _download,
+    _download_failed,
+    _extract_and_verify,
+    _is_present,
+    _local_mismatch_error,
+    _md5_bytes,
+    _resolve_data_home,
+    get_data_home,
+)
+
 __all__ = ["fetch_movielens", "get_data_home"]
 
 logger = logging.getLogger(__name__)
-
-#: Environment variable that overrides the default data folder.
-DATA_HOME_ENV = "SKLEARN_ATTNREC_DATA"
-_DEFAULT_DATA_HOME = "~/sklearn_attnrec_data"
 
 # Everything the loader needs to know about one MovieLens variant.  ``checksums``
 # maps paths relative to the data home (as laid out by the archive) to their md5.
@@ -51,165 +54,165 @@ _N_FOLDS = 5
 _N_GENRES = 19
 
 
-def get_data_home(data_home=None):
-    """Return the folder where the data sets are cached, creating it if needed.
-
-    The folder is, in order of precedence: the ``data_home`` argument; the
-    ``SKLEARN_ATTNREC_DATA`` environment variable; ``~/sklearn_attnrec_data``.
-    A leading ``~`` is expanded. The folder is always created when missing, so
-    the returned path exists.
-
-    Parameters
-    ----------
-    data_home : str or path-like, default=None
-        Explicit folder. ``None`` means use the environment variable, or the
-        default folder if it is unset or empty.
-
-    Returns
-    -------
-    data_home : pathlib.Path
-        The (existing) data folder.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from sklearn_attnrec.datasets import get_data_home
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     get_data_home(tmp).is_dir()
-    True
-    """
-    if data_home is None:
-        data_home = os.environ.get(DATA_HOME_ENV) or _DEFAULT_DATA_HOME
-    path = Path(os.fspath(data_home)).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _md5(path, chunk_size=1 << 20):
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _download(url, target_dir):
-    """Download ``url`` into a new temporary file in ``target_dir``; return its path.
-
-    The partial file is removed if the transfer fails.
-    """
-    fd, tmp_name = tempfile.mkstemp(dir=target_dir, prefix=".download-", suffix=".zip")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as r:
-            shutil.copyfileobj(r, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return Path(tmp_name)
-
-
-def _extract_and_verify(zip_path, target_dir, checksums):
-    """Unzip ``zip_path`` into ``target_dir`` and check the md5 of some members.
-
-    The archive is first extracted into a temporary folder inside ``target_dir``;
-    only when every file named in ``checksums`` is present with the expected md5
-    are the archive's top-level entries moved into ``target_dir`` (replacing any
-    previous ones). On failure the extracted files are deleted and nothing in
-    ``target_dir`` changes.
-
-    Parameters
-    ----------
-    zip_path : path-like
-        The archive.
-    target_dir : path-like
-        Existing folder into which the archive's content goes.
-    checksums : mapping of str to str
-        ``{relative path inside the archive ('/'-separated): md5 hex digest}``.
-
-    Raises
-    ------
-    OSError
-        If the archive is not a valid zip, or a file is missing from it or
-        has the wrong checksum.
-    """
-    target_dir = Path(target_dir)
-    staging = Path(tempfile.mkdtemp(dir=target_dir, prefix=".extract-"))
-    try:
-        try:
-            with zipfile.ZipFile(zip_path) as archive:
-                # ZipFile.extractall sanitises absolute paths and "..".
-                archive.extractall(staging)
-        except zipfile.BadZipFile as exc:
-            raise OSError(
-                f"The downloaded file {zip_path} is not a valid zip archive ({exc}); "
-                "try again."
-            ) from exc
-        problems = []
-        for rel_path, expected in checksums.items():
-            path = staging / rel_path
-            if not path.is_file():
-                problems.append(f"{rel_path}: missing from the archive")
-                continue
-            actual = _md5(path)
-            if actual != expected.lower():
-                problems.append(f"{rel_path}: md5 {actual}, expected {expected}")
-        if problems:
-            raise OSError(
-                f"The archive {zip_path} failed verification; the extracted files "
-                "were deleted. Problems: " + "; ".join(problems) + ". The download "
-                "may be corrupt or the remote file may have changed; try again."
-            )
-        for entry in staging.iterdir():
-            dest = target_dir / entry.name
-            if dest.is_dir() and not dest.is_symlink():
-                shutil.rmtree(dest)
-            elif dest.exists() or dest.is_symlink():
-                dest.unlink()
-            entry.replace(dest)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def _load_descr(name):
     descr = resources.files(__package__).joinpath("descr").joinpath(name)
     return descr.read_text(encoding="utf-8")
 
 
-def _read_table(path, *, dtype, delimiter=None, encoding="latin-1"):
-    """Read a whole delimited text file into a 2-D array (vectorised)."""
-    text = Path(path).read_text(encoding=encoding).strip("\r\n")
-    return np.loadtxt(
-        io.StringIO(text),
-        dtype=dtype,
-        delimiter=delimiter,
-        comments=None,
-        quotechar=None,
-        ndmin=2,
-        encoding=None,
-    )
+def _short(line, width=80):
+    """``repr`` of a line, shortened for an error message."""
+    return repr(line if len(line) <= width else line[: width - 3] + "...")
 
 
-def _read_ratings(path):
-    """``user<TAB>item<TAB>rating<TAB>timestamp`` -> int64 array (n, 4)."""
-    table = np.loadtxt(path, dtype=np.int64, comments=None, ndmin=2)
-    if table.shape[1] != 4:
-        raise ValueError(f"{path}: expected 4 columns, found {table.shape[1]}.")
-    return table
+def _lines(text):
+    """Lines of ``text`` ('\\n' or '\\r\\n' ends), without trailing blank ones."""
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
+def _line_error(path, lineno, problem, line):
+    """ValueError naming the file and the line (from 1) and what is wrong."""
+    if not line.strip():
+        return ValueError(
+            f"{path}, line {lineno} is empty (blank lines are allowed only at "
+            "the end of the file)."
+        )
+    return ValueError(f"{path}, line {lineno}: {problem}: {_short(line)}.")
+
+
+_RATING_FIELDS = "user id, item id, rating, timestamp"
+
+
+def _rating_line_problem(line):
+    """What is wrong with one line of a ratings file (None: nothing)."""
+    fields = line.split()
+    if not fields:
+        return "empty line"
+    if len(fields) != 4:
+        return (
+            f"expected 4 whitespace-separated integers ({_RATING_FIELDS}), found "
+            f"{len(fields)} fields"
+        )
+    try:
+        user, item, rating, timestamp = (int(field) for field in fields)
+    except ValueError:
+        return f"expected 4 integers ({_RATING_FIELDS})"
+    if user < 1 or item < 1:
+        return "user and item ids start at 1"
+    if not 1 <= rating <= 5:
+        return f"rating {rating} is outside 1-5"
+    if timestamp < 0:
+        return "negative timestamp"
+    return None
+
+
+def _parse_ratings(path, raw):
+    """``user<TAB>item<TAB>rating<TAB>timestamp`` lines -> int64 array (n, 4).
+
+    Vectorised; when that fails or finds a value out of range, the file is
+    scanned line by line and the first bad line is named in a ValueError.
+    """
+    body = raw.decode("latin-1").rstrip()
+    if not body:
+        raise ValueError(f"{path} is empty; expected lines of {_RATING_FIELDS}.")
+    n_lines = body.count("\n") + 1
+    try:
+        table = np.loadtxt(io.StringIO(body), dtype=np.int64, comments=None, ndmin=2)
+    except ValueError:
+        table = None
+    if table is not None and table.shape == (n_lines, 4):
+        bad = (
+            (table[:, 0] < 1)
+            | (table[:, 1] < 1)
+            | (table[:, 2] < 1)
+            | (table[:, 2] > 5)
+            | (table[:, 3] < 0)
+        )
+        if not bad.any():
+            return table
+    for lineno, line in enumerate(body.split("\n"), start=1):
+        line = line.rstrip("\r")
+        problem = _rating_line_problem(line)
+        if problem is not None:
+            raise _line_error(path, lineno, problem, line)
+    raise ValueError(f"{path}: could not be read as lines of {_RATING_FIELDS}.")
+
+
+def _parse_fields(path, raw, *, names, ints):
+    """Parse a '|'-separated latin-1 file, naming the first bad line.
+
+    Parameters
+    ----------
+    path : Path
+        The file, for messages.
+    raw : bytes
+        Its content.
+    names : list of str
+        One name per field (their number is the expected field count).
+    ints : dict of int to (int, int or None)
+        ``{column: (low, high)}``: columns holding integers in ``[low, high]``
+        (``high=None``: no upper bound).
+
+    Returns
+    -------
+    fields : ndarray of str, shape (n_lines, len(names))
+    int_columns : dict of int to int64 ndarray
+        The integer columns of ``ints``.
+    """
+    lines = _lines(raw.decode("latin-1"))
+    if not lines:
+        raise ValueError(f"{path} is empty.")
+    n_fields = len(names)
+    rows = []
+    values = {col: [] for col in ints}
+    for lineno, line in enumerate(lines, start=1):
+        fields = line.split("|")
+        if not line.strip():
+            problem = "empty line"
+        elif len(fields) != n_fields:
+            problem = (
+                f"expected {n_fields} '|'-separated fields "
+                f"({', '.join(names[:5])}{', ...' if n_fields > 5 else ''}), "
+                f"found {len(fields)}"
+            )
+        else:
+            problem = None
+            for col, (low, high) in ints.items():
+                try:
+                    value = int(fields[col])
+                except ValueError:
+                    value = None
+                if value is None or value < low or (high is not None and value > high):
+                    bounds = f"{low}-{high}" if high is not None else f">= {low}"
+                    problem = (
+                        f"{names[col]} should be an integer {bounds}, found "
+                        f"{fields[col]!r}"
+                    )
+                    break
+                values[col].append(value)
+        if problem is not None:
+            raise _line_error(path, lineno, problem, line)
+        rows.append(fields)
+    int_columns = {col: np.array(v, dtype=np.int64) for col, v in values.items()}
+    return np.array(rows, dtype=str), int_columns
 
 
 def _pair_keys(pairs, n_items_key):
     return pairs[:, 0] * n_items_key + pairs[:, 1]
 
 
-def _fold_indices(folder, pairs):
+def _fold_indices(folder, contents, pairs):
     """Rows of ``pairs`` (u.data order) of the five canonical train/test splits."""
     n_items_key = int(pairs[:, 1].max()) + 1
     keys = _pair_keys(pairs, n_items_key)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
 
-    def lookup(split_path):
-        split = _read_ratings(split_path)[:, :2]
+    def lookup(name):
+        split_path = folder / name
+        split = _parse_ratings(split_path, contents[name])[:, :2]
         split_keys = _pair_keys(split, n_items_key)
         pos = np.searchsorted(sorted_keys, split_keys)
         pos_clipped = np.minimum(pos, len(sorted_keys) - 1)
@@ -223,48 +226,56 @@ def _fold_indices(folder, pairs):
         return np.sort(order[pos_clipped]).astype(np.int64, copy=False)
 
     return [
-        (lookup(folder / f"u{k}.base"), lookup(folder / f"u{k}.test"))
-        for k in range(1, _N_FOLDS + 1)
+        (lookup(f"u{k}.base"), lookup(f"u{k}.test")) for k in range(1, _N_FOLDS + 1)
     ]
 
 
-def _load_100k(folder):
-    ratings = _read_ratings(folder / "u.data")
+def _load_100k(folder, contents):
+    """Parse the files of ml-100k, given as ``{file name: bytes}``."""
+    ratings = _parse_ratings(folder / "u.data", contents["u.data"])
     data = np.ascontiguousarray(ratings[:, :2])
     target = ratings[:, 2].astype(np.float64)
     timestamps = np.ascontiguousarray(ratings[:, 3])
 
-    users_raw = _read_table(
-        folder / "u.user", dtype=str, delimiter="|", encoding="latin-1"
+    users_raw, user_ints = _parse_fields(
+        folder / "u.user",
+        contents["u.user"],
+        names=["user id", "age", "gender", "occupation", "zip code"],
+        ints={0: (1, None), 1: (0, None)},
     )
     users = Bunch(
-        user_id=users_raw[:, 0].astype(np.int64),
-        age=users_raw[:, 1].astype(np.int64),
+        user_id=user_ints[0],
+        age=user_ints[1],
         gender=users_raw[:, 2],
         occupation=users_raw[:, 3],
         zip_code=users_raw[:, 4],
     )
 
-    genre_names = _read_table(
-        folder / "u.genre", dtype=str, delimiter="|", encoding="latin-1"
-    )[:, 0]
-    items_raw = _read_table(
-        folder / "u.item", dtype=str, delimiter="|", encoding="latin-1"
+    genres_raw, _ = _parse_fields(
+        folder / "u.genre",
+        contents["u.genre"],
+        names=["genre", "genre id"],
+        ints={1: (0, None)},
     )
-    if items_raw.shape[1] != 5 + len(genre_names):
-        raise ValueError(
-            f"{folder / 'u.item'}: expected {5 + len(genre_names)} '|'-separated "
-            f"fields, found {items_raw.shape[1]}."
-        )
+    genre_names = genres_raw[:, 0]
+    n_genres = len(genre_names)
+    item_fields = ["movie id", "title", "release date", "video release date"]
+    item_fields += ["IMDb URL", *(f"genre flag {str(g)!r}" for g in genre_names)]
+    items_raw, item_ints = _parse_fields(
+        folder / "u.item",
+        contents["u.item"],
+        names=item_fields,
+        ints={0: (1, None), **{5 + j: (0, 1) for j in range(n_genres)}},
+    )
     items = Bunch(
-        item_id=items_raw[:, 0].astype(np.int64),
+        item_id=item_ints[0],
         title=items_raw[:, 1],
         release_date=items_raw[:, 2],
         imdb_url=items_raw[:, 4],
-        genres=items_raw[:, 5:].astype(np.int64),
+        genres=np.stack([item_ints[5 + j] for j in range(n_genres)], axis=1),
         genre_names=genre_names,
     )
-    folds = _fold_indices(folder, data)
+    folds = _fold_indices(folder, contents, data)
     return data, target, timestamps, users, items, folds
 
 
@@ -326,10 +337,23 @@ def fetch_movielens(
     demographics, movie titles and genres, and five canonical 80/20 train/test
     splits whose test sets partition the ratings.
 
-    The files are read from ``data_home/ml-100k/``. When they are missing and
-    ``download_if_missing=True``, the archive is downloaded from GroupLens,
-    extracted there, and the md5 of every file used is checked. Parsing uses
-    numpy only; pandas is needed only for ``as_frame=True``.
+    The files are read from ``data_home/ml-100k/`` and the md5 of every file
+    used is checked on each call (about 13 MB, a few tens of milliseconds).
+    When some are missing and ``download_if_missing=True``, the archive is
+    downloaded from GroupLens and only the missing files are added. Parsing
+    uses numpy only; pandas is needed only for ``as_frame=True``.
+
+    The loader never deletes, moves or overwrites an existing file or folder:
+
+    - a local file that differs from the GroupLens release (edited or damaged)
+      raises ``ChecksumError`` naming it, and is left as it is. Delete it
+      (and call again with ``download_if_missing=True``) to get the original
+      back, or move it out of ``ml-100k/`` to keep your version;
+    - a download is extracted into a temporary folder inside ``data_home`` and
+      checked; only then is each missing file moved into ``ml-100k/`` (an
+      atomic rename). Other files in ``ml-100k/``, yours included, are not
+      touched, and a failed or corrupt download changes nothing;
+    - nothing is created on disk unless a download is needed.
 
     Parameters
     ----------
@@ -337,13 +361,15 @@ def fetch_movielens(
         Which MovieLens release to load. Only ``"100k"`` is supported.
 
     data_home : str or path-like, default=None
-        Folder holding ``ml-100k/``. ``None`` means :func:`get_data_home`'s
-        default: the ``SKLEARN_ATTNREC_DATA`` environment variable, else
-        ``~/sklearn_attnrec_data``. The folder is created if missing.
+        Folder holding ``ml-100k/`` (not ``ml-100k/`` itself). ``None`` means
+        :func:`get_data_home`'s default: the ``SKLEARN_ATTNREC_DATA``
+        environment variable, else ``~/sklearn_attnrec_data``. The folder is
+        created only when files have to be downloaded into it.
 
     download_if_missing : bool, default=True
-        If the files are absent, download them (about 5 MB) instead of raising
-        ``FileNotFoundError``.
+        If some files are absent, download the archive (about 5 MB) and add
+        them, instead of raising ``FileNotFoundError``. Files that are present
+        are never replaced.
 
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
@@ -403,11 +429,23 @@ def fetch_movielens(
     Raises
     ------
     ValueError
-        If ``variant`` is not supported.
+        If ``variant`` is not supported; if ``data_home`` is an empty string or
+        a file, or ``ml-100k`` (or one of its files) is not what it should be
+        (a file where a folder is expected, or the reverse); if a file cannot
+        be parsed (the message names the file and the line).
+    ChecksumError
+        If a local file does not have the md5 of the release (the message
+        names it, with the expected and actual md5), or if a downloaded file
+        does not (it is deleted). A subclass of both ``OSError`` and
+        ``ValueError``.
     FileNotFoundError
-        If the files are absent and ``download_if_missing=False``.
+        If files are absent and ``download_if_missing=False``.
+    DownloadError
+        If the download fails (offline, HTTP error): a ``ConnectionError``
+        whose message names the URL, the folder and the files that can be
+        placed there by hand.
     OSError
-        If the downloaded files fail checksum verification (they are deleted).
+        If the downloaded file is not a valid zip archive.
 
     Notes
     -----
@@ -441,28 +479,74 @@ def fetch_movielens(
             f"{sorted(_VARIANTS)}."
         )
     spec = _VARIANTS[variant]
-    data_home = get_data_home(data_home)
+    data_home = _resolve_data_home(data_home)  # validated, not created
     folder = data_home / spec["folder"]
     checksums = spec["checksums"]
+    names = [rel.split("/")[-1] for rel in checksums]
+    _check_folder(folder, f"MovieLens {variant}")
+    if not folder.exists() and (data_home / "u.data").is_file():
+        raise ValueError(
+            f"data_home={str(data_home)!r} holds u.data itself: it looks like the "
+            f"{spec['folder']} folder. Pass the folder that holds {spec['folder']}/ "
+            f"instead: data_home={str(data_home.parent)!r}."
+        )
 
-    missing = [rel for rel in checksums if not (data_home / rel).is_file()]
+    # Local files first: every one that is there must be the published file.
+    contents, missing, mismatched = {}, [], []
+    for rel, expected in checksums.items():
+        path = data_home / rel
+        if not _is_present(path):
+            missing.append(rel)
+            continue
+        raw = path.read_bytes()
+        actual = _md5_bytes(raw)
+        if actual != expected.lower():
+            mismatched.append((path, actual, expected))
+        contents[rel] = raw
+    if mismatched:
+        raise _local_mismatch_error(
+            mismatched, release=f"MovieLens {variant}", func="fetch_movielens"
+        )
+
     if missing:
+        missing_names = [rel.split("/")[-1] for rel in missing]
         if not download_if_missing:
             raise FileNotFoundError(
                 f"MovieLens {variant} not found in {folder} (missing: "
-                f"{', '.join(Path(m).name for m in missing)}). Call fetch_movielens "
+                f"{', '.join(missing_names)}). Call fetch_movielens "
                 f"with download_if_missing=True, or download {spec['url']} and "
                 f"unzip it into {data_home} (or pass data_home=... / set "
                 f"{DATA_HOME_ENV} to a folder that holds {spec['folder']}/)."
             )
-        logger.info("Downloading %s to %s", spec["url"], data_home)
-        archive = _download(spec["url"], data_home)
+        data_home.mkdir(parents=True, exist_ok=True)
+        logger.info(
+            "Downloading %s to restore %s in %s",
+            spec["url"],
+            ", ".join(missing_names),
+            folder,
+        )
         try:
-            _extract_and_verify(archive, data_home, checksums)
+            archive = _download(spec["url"], data_home)
+        except DownloadError as exc:
+            raise _download_failed(exc, folder, names) from exc
+        try:
+            _extract_and_verify(archive, data_home, checksums, names=missing)
         finally:
             archive.unlink(missing_ok=True)
+        for rel in missing:
+            path = data_home / rel
+            raw = path.read_bytes()
+            actual = _md5_bytes(raw)
+            if actual != checksums[rel].lower():  # replaced meanwhile by another
+                raise _local_mismatch_error(
+                    [(path, actual, checksums[rel])],
+                    release=f"MovieLens {variant}",
+                    func="fetch_movielens",
+                )
+            contents[rel] = raw
 
-    data, target, timestamps, users, items, folds = _load_100k(folder)
+    contents = {rel.split("/")[-1]: raw for rel, raw in contents.items()}
+    data, target, timestamps, users, items, folds = _load_100k(folder, contents)
     bunch = Bunch(
         data=data,
         target=target,

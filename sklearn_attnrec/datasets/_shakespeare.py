@@ -1,10 +1,20 @@
 """Loader of the tiny-Shakespeare corpus (character-level language modelling)."""
 
-import os
-
 from sklearn.utils import Bunch
 
-from ._movielens import _download, _md5, get_data_home
+from ._base import (
+    DATA_HOME_ENV,
+    ChecksumError,
+    DownloadError,
+    _check_folder,
+    _download,
+    _download_failed,
+    _install,
+    _is_present,
+    _local_mismatch_error,
+    _md5_bytes,
+    _resolve_data_home,
+)
 
 _FOLDER = "shakespeare_char"
 _FILE = "input.txt"
@@ -21,12 +31,20 @@ def fetch_tiny_shakespeare(data_home=None, *, download_if_missing=True):
     The usual corpus of character-level language models (Karpathy's char-rnn
     and nanoGPT). Read from ``<data_home>/shakespeare_char/input.txt``; when it
     is missing and ``download_if_missing=True``, it is downloaded there once.
-    The md5 of the file is checked either way.
+    The md5 of the file is checked on every call.
+
+    The loader never overwrites or deletes an existing file: a local
+    ``input.txt`` with the wrong md5 (edited or damaged) raises
+    ``ChecksumError`` naming it; delete it to have it downloaded again. A
+    download goes to a temporary file beside ``input.txt`` and is moved in
+    (atomic rename) only once its md5 is right; other files in the folder are
+    left alone. Nothing is created on disk unless a download is needed.
 
     Parameters
     ----------
     data_home : str or path-like, default=None
-        Data folder; see :func:`get_data_home`.
+        Data folder, holding ``shakespeare_char/``; see :func:`get_data_home`.
+        It is created only when the file has to be downloaded into it.
     download_if_missing : bool, default=True
         Download the file when it is not in ``data_home``; if False, a missing
         file raises ``FileNotFoundError``.
@@ -39,10 +57,18 @@ def fetch_tiny_shakespeare(data_home=None, *, download_if_missing=True):
 
     Raises
     ------
+    ValueError
+        If ``data_home`` is an empty string or a file, or ``shakespeare_char``
+        is a file or ``input.txt`` a folder.
+    ChecksumError
+        If the file (found or downloaded) does not have the expected md5; a
+        local file is named and left as it is, a downloaded one is deleted. A
+        subclass of both ``OSError`` and ``ValueError``.
     FileNotFoundError
         If the file is absent and ``download_if_missing=False``.
-    OSError
-        If the file (found or downloaded) does not have the expected checksum.
+    DownloadError
+        If the download fails: a ``ConnectionError`` naming the URL and the
+        folder where ``input.txt`` can be placed by hand.
 
     Examples
     --------
@@ -53,24 +79,43 @@ def fetch_tiny_shakespeare(data_home=None, *, download_if_missing=True):
     >>> print(data.text[:14])  # doctest: +SKIP
     First Citizen:
     """
-    folder = get_data_home(data_home) / _FOLDER
+    data_home = _resolve_data_home(data_home)  # validated, not created
+    folder = data_home / _FOLDER
     path = folder / _FILE
-    if not path.is_file():
+    _check_folder(folder, "tiny Shakespeare")
+    if not _is_present(path):
         if not download_if_missing:
             raise FileNotFoundError(
                 f"tiny Shakespeare not found at {path}. Call fetch_tiny_shakespeare "
                 f"with download_if_missing=True, or put {_URL} there (or pass "
-                "data_home=... / set SKLEARN_ATTNREC_DATA to a folder that holds "
+                f"data_home=... / set {DATA_HOME_ENV} to a folder that holds "
                 f"{_FOLDER}/{_FILE})."
             )
         folder.mkdir(parents=True, exist_ok=True)
-        downloaded = _download(_URL, folder)
-        if _md5(downloaded) != _MD5:
-            downloaded.unlink()
-            raise OSError(f"the file downloaded from {_URL} has an unexpected md5")
-        os.replace(downloaded, path)
-    elif _md5(path) != _MD5:
-        raise OSError(f"{path} does not have the md5 of tiny Shakespeare ({_MD5})")
-    text = path.read_text(encoding="utf-8")
+        try:
+            downloaded = _download(_URL, folder)
+        except DownloadError as exc:
+            raise _download_failed(exc, folder, [_FILE]) from exc
+        try:
+            actual = _md5_bytes(downloaded.read_bytes())
+            if actual != _MD5:
+                raise ChecksumError(
+                    f"The file downloaded from {_URL} has an unexpected md5 "
+                    f"{actual} (expected {_MD5}); it was deleted and no other file "
+                    "was touched. The download may be corrupt or the remote file may "
+                    "have changed; try again."
+                )
+            _install(downloaded, path)
+        finally:
+            downloaded.unlink(missing_ok=True)
+    raw = path.read_bytes()
+    actual = _md5_bytes(raw)
+    if actual != _MD5:
+        raise _local_mismatch_error(
+            [(path, actual, _MD5)],
+            release="tiny Shakespeare",
+            func="fetch_tiny_shakespeare",
+        )
+    text = raw.decode("utf-8")
     cut = int(0.9 * len(text))
     return Bunch(text=text, train=text[:cut], validation=text[cut:], path=path)

@@ -3,7 +3,9 @@
 import numbers
 
 import numpy as np
-from sklearn.utils import Bunch, check_random_state, check_scalar
+from sklearn.utils import Bunch, check_random_state
+
+from ..utils._validation import check_scalar
 
 __all__ = ["make_interactions", "make_sequences"]
 
