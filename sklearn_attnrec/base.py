@@ -38,6 +38,21 @@ def _keep_id_types(X):
     return X
 
 
+def _id_type(ids):
+    """ "str" or "number" (or the type's name) of the first id of an array."""
+    first = ids.ravel()[0]
+    if isinstance(first, (str, np.str_, bytes)):
+        return "str"
+    if isinstance(first, numbers.Number):
+        return "number"
+    return type(first).__name__
+
+
+def _is_missing(value):
+    """Whether an id is None or a float NaN."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def _mixed(values):
     """Whether a list of ids mixes types (kept as objects, as in fit)."""
     return isinstance(values, (list, tuple)) and len({type(v) for v in values}) > 1
@@ -74,7 +89,7 @@ def recommendations_frame(users, item_ids, scores):
 
 def check_n(n):
     """Raise unless the length ``n`` of a top-``n`` list is a positive integer."""
-    if not isinstance(n, numbers.Integral) or n < 1:
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a positive integer; got {n!r}")
 
 
@@ -147,6 +162,11 @@ class RecommenderMixin:
                 f"got {self.handle_unknown!r}"
             )
         X = _keep_id_types(X)
+        if y is None and y_required:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None: it learns from ratings, one per row of X"
+            )
         if y is None and not y_required:
             X = self._validate_X(X, reset=True)
             y = np.ones(X.shape[0])
@@ -183,6 +203,18 @@ class RecommenderMixin:
 
     def _encode(self, ids, vocabulary, kind):
         index = encode_ids(ids, vocabulary)
+        if len(index) and (index == UNKNOWN).all() and len(vocabulary):
+            given, fitted = _id_type(np.asarray(ids)), _id_type(vocabulary)
+            if given != fitted:
+                # e.g. ids read from a CSV as strings against a model fitted on
+                # ints: every id would silently get the fallback.
+                example = vocabulary[0]
+                example = example.item() if hasattr(example, "item") else example
+                raise ValueError(
+                    f"the {kind} ids given are of type {given}, but the model was "
+                    f"fitted on {fitted} ids (e.g. {example!r}): convert them to "
+                    "the type used in fit"
+                )
         if self.handle_unknown == "error" and (index == UNKNOWN).any():
             unknown = np.asarray(ids)[index == UNKNOWN]
             raise ValueError(
@@ -387,6 +419,11 @@ class RecommenderMixin:
                     f"ratings[{position}] must be {len(history)} finite numbers, "
                     "one per item of its history"
                 )
+            if any(_is_missing(item) for item in history.tolist()):
+                raise ValueError(
+                    f"histories[{position}] holds a missing item id (None or NaN); "
+                    "drop it before recommending"
+                )
             index = self._encode(history, self.item_ids_, "item")
             known = index != UNKNOWN
             rows.append(np.full(known.sum(), position))
@@ -490,3 +527,32 @@ class RankingScoreMixin:
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
         return tags
+
+
+class FeedbackScoreMixin:
+    """``score`` of a model with ``feedback="explicit"|"implicit"``: R² of the
+    predicted ratings (scikit-learn's regressor convention) or, for implicit
+    feedback, whose ``y`` are weights and not targets, NDCG@10."""
+
+    def score(self, X, y=None, sample_weight=None):
+        """R² of the predicted ratings (explicit feedback), or NDCG@10 of the
+        rows of ``X`` as relevant items (implicit feedback).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, >=2)
+            Held-out interactions.
+        y : array-like of shape (n_samples,), default=None
+            Ratings (explicit feedback); ignored for implicit feedback.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Explicit feedback only.
+
+        Returns
+        -------
+        score : float
+        """
+        if self.feedback == "implicit":
+            return RankingScoreMixin.score(self, X)
+        from sklearn.base import RegressorMixin
+
+        return RegressorMixin.score(self, X, y, sample_weight=sample_weight)

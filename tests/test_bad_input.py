@@ -706,3 +706,180 @@ def test_fast_params_cover_the_torch_models():
         name for name, kind in KINDS.items() if kind in ("sequences", "sequential")
     }
     assert torch_models <= set(FAST_PARAMS)
+
+
+# --------------------------------------------------------------------------- #
+# Every float parameter rejects NaN and infinity (auto-discovered)
+# --------------------------------------------------------------------------- #
+def _float_params(kinds):
+    cases = []
+    for est in ESTIMATORS:
+        if KINDS[type(est).__name__] not in kinds:
+            continue
+        for name, value in est.get_params().items():
+            if isinstance(value, float):
+                for bad in (float("nan"), float("inf")):
+                    case = f"{type(est).__name__}-{name}={bad}"
+                    cases.append(pytest.param(est, name, bad, id=case))
+    return cases
+
+
+@pytest.mark.parametrize(
+    "estimator, name, value", _float_params(("interactions", "sequential"))
+)
+def test_float_parameters_reject_nan_and_inf(estimator, name, value, interactions):
+    X, y = interactions
+    with pytest.raises((ValueError, TypeError), match=name):
+        _fit(estimator, X, y, **{name: value})
+
+
+@pytest.mark.parametrize("estimator, name, value", _float_params(("sequences",)))
+def test_sequence_float_parameters_reject_nan_and_inf(
+    estimator, name, value, token_ids
+):
+    X, y = token_ids
+    with pytest.raises((ValueError, TypeError), match=name):
+        _fit(estimator, X, y if _is_supervised(estimator) else None, **{name: value})
+
+
+# --------------------------------------------------------------------------- #
+# Recommenders: ids of the wrong type, refits that fail, score, list length
+# --------------------------------------------------------------------------- #
+@_of_kind("interactions", "sequential")
+def test_ids_of_another_type_than_in_fit_are_named(estimator, interactions):
+    X, y = interactions
+    model = _fit(estimator, X, y)
+    with pytest.raises(ValueError, match="user ids given are of type str"):
+        model.predict(X[:, :2].astype(str))
+    with pytest.raises(ValueError, match="user ids given are of type str"):
+        model.recommend(X[:3, 0].astype(str))
+
+
+@_of_kind("interactions", "sequential")
+def test_a_failed_refit_keeps_the_previous_model(estimator, interactions):
+    X, y = interactions
+    model = _fit(estimator, X, y)
+    before = model.predict(X)
+    bad = np.array(X[:, :2], dtype=object)
+    bad[0, 0] = None
+    with pytest.raises(ValueError, match="missing values"):
+        model.fit(bad, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
+@_of_kind("interactions", "sequential")
+def test_every_recommender_has_a_score(estimator, interactions):
+    """Ranking and implicit-feedback models score by NDCG@10 (in [0, 1], no
+    ratings needed); rating regressors keep R²."""
+    X, y = interactions
+    params = {"feedback": "implicit"} if "feedback" in estimator.get_params() else {}
+    model = _fit(estimator, X, y, **params)
+    if estimator.__sklearn_tags__().estimator_type == "regressor" and not params:
+        return  # R², scikit-learn's regressor convention
+    score = model.score(X[::2])
+    assert 0.0 <= score <= 1.0
+    from sklearn_attnrec import make_ranking_scorer
+
+    assert score == pytest.approx(make_ranking_scorer("ndcg", k=10)(model, X[::2]))
+
+
+@_of_kind("interactions", "sequential")
+@pytest.mark.parametrize("n", [True, 0, -1, 2.0, "3"])
+def test_recommend_rejects_a_bad_list_length(estimator, n, interactions):
+    X, y = interactions
+    model = _fit(estimator, X, y)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        model.recommend(X[:2, 0], n=n)
+
+
+@_of_kind("interactions", "sequential")
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_recommend_for_history_rejects_missing_ids(estimator, missing, interactions):
+    X, y = interactions
+    model = _fit(estimator, X, y)
+    ratings = None if KINDS[type(estimator).__name__] == "sequential" else [[4.0, 4.0]]
+    try:
+        with pytest.raises(ValueError, match="missing item id|contain missing"):
+            model.recommend_for_history([[X[0, 1], missing]], ratings)
+    except NotImplementedError:
+        pass
+
+
+# --------------------------------------------------------------------------- #
+# Reproducers of the outside probe (issue 14), one row each
+# --------------------------------------------------------------------------- #
+def _mf(**params):
+    from sklearn_attnrec import MatrixFactorization
+
+    return MatrixFactorization(n_components=4, random_state=0, **params)
+
+
+def _ncf(**params):
+    from sklearn_attnrec import NeuralCF
+
+    return NeuralCF(**{**FAST_PARAMS["NeuralCF"], "random_state": 0, **params})
+
+
+PROBE_CASES = [
+    (
+        "SGD on ratings x100 diverges",
+        lambda X, y: _mf(solver="sgd").fit(X, 100 * y),
+        FloatingPointError,
+        "diverged.*learning_rate",
+    ),
+    (
+        "SGD learning_rate=0.5 diverges",
+        lambda X, y: _mf(solver="sgd", learning_rate=0.5).fit(X, y),
+        FloatingPointError,
+        "diverged.*learning_rate",
+    ),
+    (
+        "SGD learning_rate=1e6 gives NaN",
+        lambda X, y: _mf(solver="sgd", learning_rate=1e6).fit(X, y),
+        FloatingPointError,
+        "diverged.*learning_rate",
+    ),
+    (
+        "ratings of 1e200",
+        lambda X, y: _mf().fit(X, y * 1e200),
+        ValueError,
+        "too large.*rescale y",
+    ),
+    (
+        "early stopping without a validation rating",
+        lambda X, y: _mf(early_stopping=True).fit(X[:3], y[:3]),
+        ValueError,
+        "validation_fraction",
+    ),
+    (
+        "explicit NeuralCF without ratings",
+        lambda X, y: _ncf(feedback="explicit").fit(X),
+        ValueError,
+        "requires y to be passed",
+    ),
+    (
+        "BaselineRegressor on constant ratings warns",
+        lambda X, y: BaselineRegressor().fit(X, np.full(len(y), 3.0)),
+        UserWarning,
+        "all equal",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case, call, expected, message", PROBE_CASES, ids=[c[0] for c in PROBE_CASES]
+)
+def test_probe_reproducers(case, call, expected, message, interactions):
+    X, y = interactions
+    if issubclass(expected, Warning):
+        with pytest.warns(expected, match=message):
+            call(X, y)
+    else:
+        with pytest.raises(expected, match=message):
+            call(X, y)
+
+
+def test_neural_cf_takes_one_hidden_layer_as_an_int(interactions):
+    X, y = interactions
+    model = _ncf(hidden_layer_sizes=8).fit(X)
+    assert model.net_.module_ is not None and np.isfinite(model.predict(X)).all()

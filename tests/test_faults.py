@@ -1,4 +1,5 @@
-"""Faults: an interrupted fit leaves no half-fitted estimator, and a torch fit
+"""Faults: an interrupted fit leaves no half-fitted estimator (a first fit
+leaves an unfitted one, a refit the previous model), and a torch fit
 interrupted mid-way resumes from skorch's checkpoint."""
 
 import numpy as np
@@ -51,14 +52,20 @@ def _assert_unfitted(model, X):
         model.predict(X[:3])
 
 
+def _assert_previous_model(model, X, before):
+    """The refit was undone: the previous model answers as before."""
+    np.testing.assert_array_equal(model.predict(X), before)
+
+
 @pytest.mark.parametrize(
     "estimator", RECOMMENDERS, ids=[type(e).__name__ for e in RECOMMENDERS]
 )
-def test_refit_interrupted_after_the_vocabulary_leaves_an_unfitted_model(
+def test_fit_interrupted_after_the_vocabulary_leaves_the_previous_state(
     estimator, ratings, monkeypatch
 ):
     X, y = ratings
     model = clone(estimator).fit(X, y)
+    before = model.predict(X)
     assert _fitted_attributes(model)
     # The new vocabulary is set, then the fit is interrupted: without care the
     # old factors would now be read through the new ids.
@@ -71,28 +78,35 @@ def test_refit_interrupted_after_the_vocabulary_leaves_an_unfitted_model(
     monkeypatch.setattr(RecommenderMixin, "_fit_interactions", interrupted)
     with pytest.raises(KeyboardInterrupt):
         model.fit(X[::-1] + 1000, y[::-1])
-    _assert_unfitted(model, X)
+    _assert_previous_model(model, X, before)
+    # A first fit interrupted the same way leaves an unfitted estimator.
+    fresh = clone(estimator)
+    with pytest.raises(KeyboardInterrupt):
+        fresh.fit(X, y)
+    _assert_unfitted(fresh, X)
 
 
 @pytest.mark.parametrize("solver", ["als", "sgd"])
 def test_matrix_factorization_interrupted_mid_training(solver, ratings, monkeypatch):
     X, y = ratings
     model = MatrixFactorization(solver=solver, max_iter=5, random_state=0).fit(X, y)
+    before = model.predict(X)
     step = "ridge_half_step" if solver == "als" else "sgd_epoch"
     _interrupt_after(monkeypatch, _mf, step, calls=3)
     with pytest.raises(KeyboardInterrupt):
-        model.fit(X, y)
-    _assert_unfitted(model, X)
+        model.fit(X[::2], y[::2])
+    _assert_previous_model(model, X, before)
 
 
 @pytest.mark.parametrize("cls", [UserKNNRegressor, ItemKNNRegressor])
 def test_knn_interrupted_while_computing_similarities(cls, ratings, monkeypatch):
     X, y = ratings
     model = cls(n_neighbors=5).fit(X, y)
+    before = model.predict(X)
     _interrupt_after(monkeypatch, _knn, "topk_similarity", calls=1)
     with pytest.raises(KeyboardInterrupt):
-        model.fit(X, y)
-    _assert_unfitted(model, X)
+        model.fit(X[::2], y[::2])
+    _assert_previous_model(model, X, before)
     # and a later fit works as if nothing happened
     monkeypatch.undo()
     np.testing.assert_allclose(

@@ -100,7 +100,7 @@ def test_bad_arguments_and_too_few_items():
     X = np.array([[0, 0], [0, 1], [1, 2]])
     model = ItemScores(np.zeros(3)).fit(X)
     with pytest.raises(ValueError, match="fewer than n_negatives"):
-        make_sampled_ranking_scorer(n_negatives=5)(model, [[1, 0]])
+        make_sampled_ranking_scorer(n_negatives=5, k=5)(model, [[1, 0]])
 
 
 def test_leave_last_out_protocol_with_cross_validate():

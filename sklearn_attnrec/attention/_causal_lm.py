@@ -10,7 +10,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._fitting import fit_atomically
@@ -25,6 +25,7 @@ from ..utils._torch import (
     torch_random_state,
     torch_seeds,
 )
+from ..utils._validation import check_scalar
 from ._modules import CausalTransformer, SequenceCrossEntropy
 from ._sequences import (
     SequenceModelMixin,
@@ -166,6 +167,32 @@ def _split_tail(starts, lengths, fraction):
     valid_starts = np.maximum(starts, cut)
     valid_lengths = np.clip(ends - valid_starts, 0, lengths)
     return (starts, train_lengths), (valid_starts, valid_lengths)
+
+
+def _check_generate_params(max_new_tokens, temperature, top_k):
+    """ValueErrors naming the bad sampling argument of ``generate``."""
+    if isinstance(max_new_tokens, bool) or not isinstance(
+        max_new_tokens, numbers.Integral
+    ):
+        raise ValueError(f"max_new_tokens must be an int >= 0; got {max_new_tokens!r}")
+    if max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be an int >= 0; got {max_new_tokens}")
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, numbers.Real)
+        or not math.isfinite(temperature)
+        or temperature < 0
+    ):
+        raise ValueError(
+            "temperature must be a finite number >= 0 (0 for greedy decoding); "
+            f"got {temperature!r}"
+        )
+    if top_k is not None and (
+        isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral) or top_k < 1
+    ):
+        raise ValueError(
+            f"top_k must be None or an int >= 1 (1 is greedy); got {top_k!r}"
+        )
 
 
 def _sample(logits, temperature, top_k, generator):
@@ -617,11 +644,13 @@ class CausalLMTransformer(
         prompt : array-like of shape (length,) or (n_prompts, length)
             Token ids of one prompt, or of several prompts of equal length.
         max_new_tokens : int, default=100
-            Tokens to generate.
+            Tokens to generate (>= 0).
         temperature : float, default=1.0
-            Divides the logits before sampling; 0 means greedy (argmax).
+            Divides the logits before sampling; 0 means greedy (argmax), as do
+            temperatures below 1e-30 (their limit). Finite and >= 0.
         top_k : int, default=None
-            Sample among the ``top_k`` most likely tokens only.
+            Sample among the ``top_k`` most likely tokens only (>= 1; more than
+            the vocabulary means all of it).
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling.
         use_cache : bool, default=True
@@ -635,10 +664,9 @@ class CausalLMTransformer(
             The new tokens only (without the prompt).
         """
         check_is_fitted(self)
-        check_scalar(max_new_tokens, "max_new_tokens", numbers.Integral, min_val=0)
-        check_scalar(temperature, "temperature", numbers.Real, min_val=0)
-        if top_k is not None:
-            check_scalar(top_k, "top_k", numbers.Integral, min_val=1)
+        _check_generate_params(max_new_tokens, temperature, top_k)
+        if temperature < 1e-30:  # float32 logits would overflow: its limit, argmax
+            temperature = 0
         if isinstance(prompt, np.ndarray):
             single = prompt.ndim == 1 and prompt.dtype != object
         else:

@@ -15,10 +15,11 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.utils import check_array, check_scalar
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._torch import TorchPicklingMixin, batched_inference
+from ..utils._validation import check_scalar
 from ._modules import TransformerConfig
 
 

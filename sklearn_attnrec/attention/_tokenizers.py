@@ -6,12 +6,14 @@ from collections import Counter
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._fitting import fit_atomically
+from ..utils._validation import check_scalar
 
 _SPECIALS = ("pad", "bos", "eos", "unk")
+# Special tokens that inverse_transform drops: they may not occur in the texts.
+_DROPPED = ("pad", "bos", "eos")
 
 
 def _check_texts(X):
@@ -87,6 +89,12 @@ class _Tokenizer(TransformerMixin, BaseEstimator):
 
     def _check_params(self):
         check_scalar(self.min_frequency, "min_frequency", numbers.Integral, min_val=1)
+        for name in _SPECIALS:
+            token = getattr(self, f"{name}_token")
+            if token is not None and (not isinstance(token, str) or not token):
+                raise ValueError(
+                    f"{name}_token must be a non-empty str or None; got {token!r}"
+                )
         n_special = sum(
             getattr(self, f"{name}_token") is not None for name in _SPECIALS
         )
@@ -135,6 +143,14 @@ class _Tokenizer(TransformerMixin, BaseEstimator):
         if not texts:
             raise ValueError("X holds no texts: cannot build a vocabulary")
         counts = self._count(texts)
+        for name in _DROPPED:
+            token = getattr(self, f"{name}_token")
+            if token is not None and token in counts:
+                raise ValueError(
+                    f"{name}_token={token!r} occurs in the texts as a token, and "
+                    "inverse_transform would drop it; choose a token that cannot "
+                    f"occur in the texts, such as the default '<{name}>'"
+                )
         kept = sorted(
             (
                 t
@@ -176,9 +192,10 @@ class _Tokenizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         texts = _check_texts(X)
         encode = self._encoder()
+        encoded = [encode(text) for text in texts]
+        self._check_no_reserved(encoded)
         sequences = []
-        for text in texts:
-            ids = encode(text)
+        for ids in encoded:
             if self.add_bos or self.add_eos:
                 ids = np.concatenate(
                     [
@@ -197,6 +214,31 @@ class _Tokenizer(TransformerMixin, BaseEstimator):
         for i, ids in enumerate(sequences):
             padded[i, : len(ids)] = ids
         return padded
+
+    def _check_no_reserved(self, encoded):
+        """pad, bos and eos come from the parameters only, never from the texts
+        (inverse_transform drops them): raise if a text holds one."""
+        reserved = {
+            name: getattr(self, f"{name}_token_id_")
+            for name in _DROPPED
+            if getattr(self, f"{name}_token_id_") is not None
+        }
+        if not reserved or not encoded:
+            return
+        # One pass over all ids; specials have the smallest ids.
+        everything = np.concatenate(encoded)
+        if not everything.size or everything.min() > max(reserved.values()):
+            return
+        for k, ids in enumerate(encoded):
+            for name, id_ in reserved.items():
+                if (ids == id_).any():
+                    token = getattr(self, f"{name}_token")
+                    raise ValueError(
+                        f"text {k} holds {name}_token={token!r} as a token, and "
+                        "inverse_transform would drop it; choose a "
+                        "token that cannot occur in the texts, such as the default "
+                        f"'<{name}>', and fit again"
+                    )
 
     def inverse_transform(self, X):
         """Token ids back to texts.
@@ -236,7 +278,10 @@ _DOC_PARAMETERS = """
     pad_token, bos_token, eos_token, unk_token : str or None
         Special tokens (padding, begin and end of sequence, unknown), defaults
         ``"<pad>"``, ``"<bos>"``, ``"<eos>"``, ``"<unk>"``; None leaves one out
-        (with ``unk_token=None`` an unknown token is an error).
+        (with ``unk_token=None`` an unknown token is an error). ``pad``,
+        ``bos`` and ``eos`` tokens may not occur in the texts as tokens (a
+        ``ValueError`` in ``fit`` and ``transform``: ``inverse_transform`` would
+        drop them); an ``unk_token`` that does is read as the unknown token.
     add_bos, add_eos : bool, default=False
         Wrap every sequence in ``bos`` / ``eos``.
     padding : bool, default=False
@@ -354,7 +399,9 @@ class WordTokenizer(_Tokenizer):
     lowercase : bool, default=True
         Lowercase texts first.
     token_pattern : str, default=r"\\w+|[^\\w\\s]"
-        Regular expression of a token (words, or single punctuation marks).
+        Regular expression of a token (words, or single punctuation marks). At
+        most one capturing group (then the group is the token), and no match of
+        the empty string.
     {_DOC_PARAMETERS.strip()}
 
     Attributes
@@ -408,6 +455,41 @@ class WordTokenizer(_Tokenizer):
         self.add_eos = add_eos
         self.padding = padding
         self.max_length = max_length
+
+    def _check_params(self):
+        specials = super()._check_params()
+        if not isinstance(self.token_pattern, str):
+            raise ValueError(
+                f"token_pattern must be a str; got {type(self.token_pattern).__name__}"
+            )
+        try:
+            pattern = re.compile(self.token_pattern)
+        except re.error as exc:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} is not a valid regular "
+                f"expression: {exc}"
+            ) from exc
+        if pattern.groups > 1:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} has {pattern.groups} capturing "
+                "groups; use at most one (the token), and (?:...) for the others"
+            )
+        if pattern.search("") is not None:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} matches the empty string, "
+                "which would make empty tokens; use + rather than * (e.g. r'\\w+')"
+            )
+        return specials
+
+    def _count(self, texts):
+        counts = super()._count(texts)
+        if "" in counts:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} matched the empty string in "
+                "the texts, which would make empty tokens; make every match "
+                "consume at least one character"
+            )
+        return counts
 
     def _split(self, text):
         return re.findall(self.token_pattern, text)

@@ -4,17 +4,18 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
 from ..utils._fitting import fit_atomically
+from ..utils._progress import warn_if_constant_ratings
 from ..utils._relevance import (
     check_ranking,
     mean_ratings,
     relevance_scores,
     user_mean_ratings,
 )
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -167,6 +168,7 @@ class BaselineRegressor(
         check_scalar(self.tol, "tol", numbers.Real, min_val=0)
         check_ranking(self.ranking)
         users, items, y = self._fit_interactions(X, y)
+        warn_if_constant_ratings(y, type(self).__name__)
         n_users, n_items = self.user_items_.shape
         mu = y.mean()
         user_count = np.bincount(users, minlength=n_users)

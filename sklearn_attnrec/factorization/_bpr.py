@@ -5,11 +5,12 @@ import numbers
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 
 from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._progress import progress
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 from ._factors import FactorModelMixin
 

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 from joblib import cpu_count
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 from sklearn.utils.extmath import randomized_svd
 
-from ..base import RecommenderMixin
+from ..base import FeedbackScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._interactions import interaction_matrix
 from ..utils._progress import progress, warn_if_constant_ratings
@@ -21,6 +21,7 @@ from ..utils._relevance import (
     relevance_scores,
     user_mean_ratings,
 )
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
     RowBuckets,
@@ -42,6 +43,11 @@ _EXPLICIT_ALS_TOL, _DEFAULT_TOL = 1e-3, 1e-4
 # previous sweep, 2 ranked as well as 3 or 6 (MovieLens 100K and synthetic data)
 # at two thirds of the cost.
 _CG_STEPS = 2
+# Iterations in a row whose objective grew (by more than _GROWTH, relative)
+# before a fit is declared diverging.
+_GROWING, _GROWTH = 3, 1e-3
+# Ratings beyond this overflow the float32 squared errors.
+_MAX_ABS_RATING = 1e15
 
 
 def _sqrt_counts(counts):
@@ -70,7 +76,12 @@ def _torch_threads(n_jobs):
 
 
 class MatrixFactorization(
-    RecommenderMixin, FactorModelMixin, RegressorMixin, TransformerMixin, BaseEstimator
+    RecommenderMixin,
+    FeedbackScoreMixin,
+    FactorModelMixin,
+    RegressorMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Matrix factorisation for explicit ratings or implicit feedback.
 
@@ -376,6 +387,11 @@ class MatrixFactorization(
             raise ValueError("implicit feedback weights y must be non-negative")
         if explicit:
             warn_if_constant_ratings(y, type(self).__name__)
+        if np.abs(y).max() > _MAX_ABS_RATING:
+            raise ValueError(
+                f"y holds values up to {np.abs(y).max():.3g}: too large for the "
+                "float32 computations of MatrixFactorization; rescale y"
+            )
         shape = self.user_items_.shape
         if self.n_components > min(shape):
             warnings.warn(
@@ -399,6 +415,14 @@ class MatrixFactorization(
         validation = None
         if self.early_stopping:
             held_out = self._validation_mask(users, rng)
+            if not held_out.any():
+                raise ValueError(
+                    f"early_stopping holds out validation_fraction="
+                    f"{self.validation_fraction} of each user's ratings, which is "
+                    "no rating at all here (every user has fewer than "
+                    f"{int(np.ceil(1 / self.validation_fraction))}): raise "
+                    "validation_fraction, or set early_stopping=False"
+                )
             validation = (users[held_out], items[held_out], y[held_out])
             users, items, y = users[~held_out], items[~held_out], y[~held_out]
         self.global_mean_ = float(y.mean()) if explicit else 0.0
@@ -423,6 +447,7 @@ class MatrixFactorization(
                 loss = step(iteration)
                 self.loss_curve_.append(loss)
                 self.n_iter_ = iteration + 1
+                self._check_divergence(unit)
                 message = f"{unit} {self.n_iter_}: objective {loss:.6g}"
                 if validation is not None:
                     score = self._validation_rmse(state, *validation)
@@ -438,15 +463,41 @@ class MatrixFactorization(
                 if patience >= self.n_iter_no_change:
                     break
                 previous = self.loss_curve_[-2] if len(self.loss_curve_) > 1 else None
+                # SGD's objective may rise for an epoch; ALS's never does (a rise
+                # is rounding at convergence).
+                grew = previous is not None and loss > previous
                 if (
                     validation is None
                     and previous is not None
                     and previous - loss <= tol * abs(previous)
+                    and not (grew and self.solver == "sgd")
                 ):
                     break
         if best is not None:
             state = best[1]
         self._store(state)
+
+    def _check_divergence(self, unit):
+        """Raise when the objective is no longer finite, or has grown for
+        ``_GROWING`` iterations in a row: a step size too large for the scale
+        of the ratings."""
+        curve = self.loss_curve_
+        hint = (
+            f"lower learning_rate (now {self.learning_rate})"
+            if self.solver == "sgd"
+            else "raise alpha"
+        )
+        recent = np.diff(curve[-(_GROWING + 1) :])
+        if np.isfinite(curve[-1]) and not (
+            len(recent) == _GROWING and (recent > _GROWTH * np.abs(curve[-1])).all()
+        ):
+            return
+        raise FloatingPointError(
+            f"{type(self).__name__} diverged: the training objective went from "
+            f"{curve[0]:.4g} to {curve[-1]:.4g} in {len(curve)} {unit}s; {hint}, "
+            f"or rescale the ratings (range {self.rating_range_[0]:g} to "
+            f"{self.rating_range_[1]:g})"
+        )
 
     def _validation_mask(self, users, rng):
         """Hold out ``validation_fraction`` of each user's rows (at least one

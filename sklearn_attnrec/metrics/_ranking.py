@@ -24,7 +24,9 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import UndefinedMetricWarning
-from sklearn.utils import check_array, check_scalar, gen_batches
+from sklearn.utils import check_array, gen_batches
+
+from ..utils._validation import check_scalar
 
 __all__ = [
     "average_precision_at_k",

@@ -5,12 +5,12 @@ import numbers
 import numpy as np
 from scipy.linalg import lapack
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._relevance import item_popularity
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 
 # The dense item x item solve needs about 4 * n_items² bytes (float32) twice

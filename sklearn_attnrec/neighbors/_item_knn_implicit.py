@@ -13,12 +13,13 @@ import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_scalar, gen_batches
+from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin, check_n
 from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import truncate_rows
 

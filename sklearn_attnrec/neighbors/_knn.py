@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin, check_n
@@ -20,6 +19,7 @@ from ..utils._relevance import (
     relevance_scores,
     user_mean_ratings,
 )
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import (
     top_k_per_segment,

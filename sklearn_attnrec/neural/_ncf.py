@@ -5,17 +5,19 @@ import numbers
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin
+from ..base import FeedbackScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
+from ..utils._progress import warn_if_constant_ratings
 from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     resolve_device,
     torch_random_state,
 )
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 from ._modules import NCFNet
 from ._training import epoch_net, train_epochs
@@ -28,6 +30,7 @@ _PREDICT_BATCH = 2**16
 class NeuralCF(
     TorchPicklingMixin,
     RecommenderMixin,
+    FeedbackScoreMixin,
     RegressorMixin,
     TransformerMixin,
     BaseEstimator,
@@ -193,7 +196,8 @@ class NeuralCF(
             include_boundaries="neither",
         )
         check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
-        sizes = tuple(self.hidden_layer_sizes)
+        sizes = self.hidden_layer_sizes
+        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
         if not sizes or any(
             not isinstance(s, numbers.Integral) or s < 1 for s in sizes
         ):
@@ -221,6 +225,8 @@ class NeuralCF(
         sizes = self._check_params()
         explicit = self.feedback == "explicit"
         users, items, y = self._fit_interactions(X, y, y_required=explicit)
+        if explicit:
+            warn_if_constant_ratings(y, type(self).__name__)
         rng = check_random_state(self.random_state)
         n_users, n_items = self.user_items_.shape
         self.global_mean_ = float(y.mean()) if explicit else 0.0

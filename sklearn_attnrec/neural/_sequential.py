@@ -10,14 +10,13 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
 from ..attention._modules import TransformerConfig, TransformerStack, init_weights
-from ..base import RecommenderMixin, check_n
+from ..base import RankingScoreMixin, RecommenderMixin, _is_missing, check_n
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     TorchPicklingMixin,
@@ -30,6 +29,7 @@ from ..utils._torch import (
     torch_random_state,
     torch_seeds,
 )
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 
 _LOSSES = ("bce", "gbce", "softmax")
@@ -184,6 +184,7 @@ def _timestamps(column):
 class SequentialRecommender(
     TorchPicklingMixin,
     RecommenderMixin,
+    RankingScoreMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     BaseEstimator,
@@ -558,6 +559,11 @@ class SequentialRecommender(
                 raise ValueError(
                     "item_sequences must be a list of 1-D sequences of item ids; "
                     f"got an entry of shape {seq.shape}"
+                )
+            if any(_is_missing(item) for item in seq.tolist()):
+                raise ValueError(
+                    "histories hold a missing item id (None or NaN); drop it before "
+                    "recommending"
                 )
             index = self._encode(seq, self.item_ids_, "item") if len(seq) else seq
             index = np.asarray(index, dtype=np.int64)

@@ -6,12 +6,13 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RecommenderMixin, recommendations_frame
+from ..base import RankingScoreMixin, RecommenderMixin, recommendations_frame
 from ..metrics._ranking import _topk_indices
 from ..retrieval import make_index
+from ..retrieval._index import _duplicated_ids
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     TorchPicklingMixin,
@@ -19,6 +20,7 @@ from ..utils._torch import (
     resolve_device,
     torch_random_state,
 )
+from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
 from ._training import epoch_net, train_epochs
@@ -68,11 +70,21 @@ def _split_features(features, name):
         )
     if not np.isfinite(matrix).all():
         raise ValueError(f"{name} contain NaN or infinity")
+    repeated = _duplicated_ids(ids)
+    if repeated:
+        raise ValueError(
+            f"{name} hold {len(repeated)} id(s) more than once, e.g. "
+            f"{repeated[:5]}; give one row of features per id"
+        )
     return ids, matrix
 
 
 class TwoTowerRetriever(
-    TorchPicklingMixin, RecommenderMixin, TransformerMixin, BaseEstimator
+    TorchPicklingMixin,
+    RecommenderMixin,
+    RankingScoreMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Two-tower retrieval: user and item MLPs scored by a dot product.
 
@@ -167,8 +179,8 @@ class TwoTowerRetriever(
     pandas DataFrame indexed by user (item) id with numeric columns, or a tuple
     ``(ids, matrix)`` whose matrix (dense or sparse) has one row per id, e.g. the
     output of a fitted ``OneHotEncoder`` or ``TfidfVectorizer``. Ids without a
-    row get zeros. ``transform`` returns ``[u, v]`` per row (``2 *
-    n_components`` columns).
+    row get zeros; an id with two rows is an error. ``transform`` returns
+    ``[u, v]`` per row (``2 * n_components`` columns).
 
     References
     ----------
@@ -580,6 +592,8 @@ class TwoTowerRetriever(
         Parameters
         ----------
         item_ids : array-like of shape (n_new,)
+            Distinct ids, none of them indexed yet (a ``ValueError`` names any
+            repeated or already indexed id).
         item_features : array-like or sparse matrix of shape (n_new, n_features)
 
         Returns
@@ -588,16 +602,26 @@ class TwoTowerRetriever(
         """
         check_is_fitted(self)
         item_ids = np.asarray(item_ids)
+        repeated = _duplicated_ids(item_ids) if item_ids.ndim == 1 else []
+        if repeated:
+            raise ValueError(
+                f"item_ids hold {len(repeated)} id(s) more than once, e.g. "
+                f"{repeated[:5]}; add each item once"
+            )
         ids, matrix = _split_features((item_ids, item_features), "item_features")
         width = self.net_.module_.item_features.shape[1]
         if matrix.shape[1] != width:
             raise ValueError(
                 f"item_features have {matrix.shape[1]} columns; fit used {width}"
             )
-        if (encode_ids(ids, self.item_ids_) != UNKNOWN).any() or np.isin(
+        indexed = (encode_ids(ids, self.item_ids_) != UNKNOWN) | np.isin(
             ids, self.new_item_ids_
-        ).any():
-            raise ValueError("add_items takes items that are not indexed yet")
+        )
+        if indexed.any():
+            raise ValueError(
+                f"add_items takes items that are not indexed yet; item_ids "
+                f"{ids[indexed][:5].tolist()} are already indexed"
+            )
         vectors = self._vectors("item", np.full(len(ids), UNKNOWN), features=matrix)
         self.index_.add(vectors, ids)
         self.new_item_ids_ = np.concatenate([self.new_item_ids_, ids])

@@ -28,6 +28,16 @@ def _as_vectors(vectors, dim=None, name="vectors"):
     return vectors
 
 
+def _duplicated_ids(ids):
+    """The ids that occur more than once in ``ids``, in order of first repeat."""
+    seen, repeated = set(), {}
+    for item in np.asarray(ids).tolist():
+        if item in seen:
+            repeated.setdefault(item, None)
+        seen.add(item)
+    return list(repeated)
+
+
 def _normalised(vectors):
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms > 0, norms, 1)
@@ -44,6 +54,13 @@ class _BaseIndex:
     def __len__(self):
         return len(self.ids)
 
+    def _id_set(self):
+        """The ids held, as a set (kept in step with ``ids``, rebuilt if not)."""
+        known = self.__dict__.get("_ids_held")
+        if known is None or len(known) != len(self.ids):
+            known = self._ids_held = set(self.ids.tolist())
+        return known
+
     def add(self, vectors, ids):
         """Add vectors under the given ids (searchable at once).
 
@@ -51,7 +68,9 @@ class _BaseIndex:
         ----------
         vectors : array-like of shape (n, dim)
         ids : array-like of shape (n,)
-            Item ids returned by ``search``.
+            Item ids returned by ``search``: distinct, and not in the index yet
+            (a ``ValueError`` names any repeated id). With ``n = 0`` nothing
+            changes.
 
         Returns
         -------
@@ -61,6 +80,22 @@ class _BaseIndex:
         ids = np.asarray(ids)
         if ids.shape != (len(vectors),):
             raise ValueError(f"ids must have shape ({len(vectors)},); got {ids.shape}")
+        if len(ids) == 0:
+            return self
+        repeated = _duplicated_ids(ids)
+        if repeated:
+            raise ValueError(
+                f"ids hold {len(repeated)} duplicated id(s), e.g. {repeated[:5]}; "
+                "each item can be indexed once"
+            )
+        held = self._id_set()
+        present = [item for item in ids.tolist() if item in held]
+        if present:
+            raise ValueError(
+                f"{len(present)} id(s) are already in the index, e.g. "
+                f"{present[:5]}; each item can be indexed once (build a new index "
+                "to replace vectors)"
+            )
         if self.metric == "cosine":
             vectors = _normalised(vectors)
         if self.dim is None:
@@ -72,6 +107,7 @@ class _BaseIndex:
             # e.g. string ids added to int ids: keep each id's own type.
             self.ids = np.concatenate([self.ids.astype(object), ids.astype(object)])
         self._add(vectors)
+        held.update(ids.tolist())
         return self
 
     def search(self, queries, k=10):
@@ -89,7 +125,7 @@ class _BaseIndex:
         scores : ndarray of shape (n_queries, min(k, len(self)))
             Dot products (or cosines), float32.
         """
-        if self.dim is None:
+        if len(self) == 0:
             raise ValueError("the index is empty: add vectors first")
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
             raise ValueError(f"k must be a positive integer; got {k!r}")

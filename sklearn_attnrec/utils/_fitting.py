@@ -12,7 +12,8 @@ def _fitted_attributes(estimator):
 
 def fit_atomically(fit):
     """Decorate a ``fit`` method so that a fit that fails or is interrupted
-    (an error, ``KeyboardInterrupt``) leaves no fitted attribute behind.
+    (an error, ``KeyboardInterrupt``) leaves the estimator as it was: unfitted,
+    or with the model of its previous successful fit.
 
     Without it, an interrupted refit could leave the new vocabulary next to the
     old factors, and ``predict`` would answer with garbage instead of raising
@@ -38,11 +39,16 @@ def fit_atomically(fit):
 
     @functools.wraps(fit)
     def wrapper(self, *args, **kwargs):
+        previous = {name: getattr(self, name) for name in _fitted_attributes(self)}
         try:
             return fit(self, *args, **kwargs)
         except BaseException:
             for name in _fitted_attributes(self):
                 delattr(self, name)
+            # A refit that fails (bad input, Ctrl-C) keeps the model that was
+            # there: fit replaces its fitted attributes, it never edits them.
+            for name, value in previous.items():
+                setattr(self, name, value)
             raise
 
     return wrapper

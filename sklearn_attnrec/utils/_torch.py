@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 
 import torch
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import (
     Callback,
@@ -48,6 +48,8 @@ from skorch.dataset import ValidSplit
 from skorch.exceptions import DeviceWarning
 from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import LambdaLR
+
+from ._validation import check_scalar
 
 __all__ = [
     "TorchPicklingMixin",

@@ -1,0 +1,424 @@
+"""Bad input to the components that are not estimators' fit/predict (issue 14).
+
+The sampled-negative scorer, the tokenizers' special tokens and patterns, the
+vector indexes, ``TwoTowerRetriever.add_items`` and item features, and
+``CausalLMTransformer.generate``: no crash, no silent wrong answer, a clear
+error naming the parameter. One table of ``(id, call, exception, message)``
+run by one test, then a few checks that the accepted input gives the right
+answer.
+"""
+
+import functools
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from sklearn_attnrec import (
+    CausalLMTransformer,
+    CharTokenizer,
+    PopularityRecommender,
+    TwoTowerRetriever,
+    WordTokenizer,
+)
+from sklearn_attnrec.datasets import make_interactions
+from sklearn_attnrec.metrics import make_sampled_ranking_scorer
+from sklearn_attnrec.retrieval import ExactIndex, HNSWIndex
+
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
+
+INDEXES = {"exact": ExactIndex, "hnsw": HNSWIndex}
+
+
+# -- fitted objects, built once and only when a case needs them ----------------
+
+
+@functools.cache
+def _interactions():
+    return make_interactions(n_users=30, n_items=20, density=0.4, random_state=0)[0]
+
+
+@functools.cache
+def _popularity():
+    return PopularityRecommender().fit(_interactions())
+
+
+@functools.cache
+def _heavy_user():
+    """150 items, user 0 has seen 120 of them: fewer than 100 left."""
+    X = make_interactions(n_users=30, n_items=150, density=0.1, random_state=0)[0]
+    heavy = np.column_stack([np.zeros(120, X.dtype), np.arange(120, dtype=X.dtype)])
+    X = np.vstack([X[:, :2], heavy])
+    return PopularityRecommender().fit(X), X
+
+
+def _with_unknowns():
+    X = _interactions().copy()
+    X[:5, 0] = 999  # an unknown user
+    X[5:10, 1] = 888  # unknown items
+    return X
+
+
+@functools.cache
+def _two_tower():
+    X = _interactions()
+    items = np.unique(X[:, 1])
+    features = (items, np.eye(len(items), 3, dtype=np.float32))
+    return TwoTowerRetriever(
+        n_components=4,
+        embedding_dim=4,
+        hidden_layer_sizes=(),
+        max_iter=1,
+        random_state=0,
+    ).fit(X, item_features=features)
+
+
+@functools.cache
+def _language_model():
+    X = np.random.RandomState(0).randint(0, 10, (16, 8))
+    return CausalLMTransformer(
+        embedding_dim=8, n_heads=2, n_layers=1, block_size=8, max_iter=1, random_state=0
+    ).fit(X)
+
+
+def _generate(**params):
+    return _language_model().generate([1, 2], **{"max_new_tokens": 3, **params})
+
+
+def _index(kind, vectors=None, ids=None):
+    index = INDEXES[kind]()
+    if vectors is not None:
+        index.add(vectors, ids)
+    return index
+
+
+def _vectors(n, dim=4, seed=0):
+    return np.random.default_rng(seed).normal(size=(n, dim))
+
+
+def _fit_two_tower(**features):
+    X = _interactions()
+    return TwoTowerRetriever(
+        n_components=4, embedding_dim=4, hidden_layer_sizes=(), max_iter=1
+    ).fit(X, **features)
+
+
+# -- the table -----------------------------------------------------------------
+
+CASES = [
+    # make_sampled_ranking_scorer: checked before sampling, so memory is bounded.
+    (
+        "sampled/n_negatives over the catalogue",
+        lambda: make_sampled_ranking_scorer(k=5, n_negatives=25)(
+            _popularity(), _interactions()
+        ),
+        ValueError,
+        r"fewer than n_negatives=25 items .*lower n_negatives",
+    ),
+    (
+        "sampled/default n_negatives, one heavy user",
+        lambda: make_sampled_ranking_scorer()(*_heavy_user()),
+        ValueError,
+        r"1 test user\(s\) have fewer than n_negatives=100 .*user 0 with \d+;",
+    ),
+    (
+        "sampled/unknown users and items, too few items",
+        lambda: make_sampled_ranking_scorer(k=5, n_negatives=25)(
+            _popularity(), _with_unknowns()
+        ),
+        ValueError,
+        r"fewer than n_negatives=25",
+    ),
+    (
+        "sampled/k over the candidate list",
+        lambda: make_sampled_ranking_scorer(k=500, n_negatives=3),
+        ValueError,
+        r"k=500 .* n_negatives \+ 1 = 4 candidates",
+    ),
+    (
+        "sampled/k one over the candidate list",
+        lambda: make_sampled_ranking_scorer(k=11, n_negatives=9),
+        ValueError,
+        r"k=11 .*k <= n_negatives \+ 1",
+    ),
+    # Tokenizers: special tokens that occur in the texts.
+    (
+        "char/pad_token in the texts",
+        lambda: CharTokenizer(pad_token="h").fit(["hello there"]),
+        ValueError,
+        r"pad_token='h' occurs in the texts",
+    ),
+    (
+        "char/bos_token in the texts",
+        lambda: CharTokenizer(bos_token=" ").fit(["hello there"]),
+        ValueError,
+        r"bos_token=' ' occurs in the texts",
+    ),
+    (
+        "char/eos_token in a transformed text",
+        lambda: CharTokenizer(eos_token="z").fit(["hello"]).transform(["ok", "zoo"]),
+        ValueError,
+        r"text 1 holds eos_token='z'",
+    ),
+    (
+        "word/pad_token is a word of the texts",
+        lambda: WordTokenizer(pad_token="the").fit(["the cat"]),
+        ValueError,
+        r"pad_token='the' occurs in the texts",
+    ),
+    (
+        "word/special token not a str",
+        lambda: WordTokenizer(eos_token=3).fit(["the cat"]),
+        ValueError,
+        r"eos_token must be a non-empty str or None; got 3",
+    ),
+    (
+        "char/empty special token",
+        lambda: CharTokenizer(unk_token="").fit(["the cat"]),
+        ValueError,
+        r"unk_token must be a non-empty str",
+    ),
+    # WordTokenizer(token_pattern=...)
+    (
+        "word/two capturing groups",
+        lambda: WordTokenizer(token_pattern=r"(\w)(\w)").fit(["ab cd"]),
+        ValueError,
+        r"token_pattern=.* has 2 capturing groups",
+    ),
+    (
+        "word/pattern matching the empty string",
+        lambda: WordTokenizer(token_pattern=r"\w*").fit(["ab cd"]),
+        ValueError,
+        r"token_pattern=.* matches the empty string",
+    ),
+    (
+        "word/pattern matching empty in context",
+        lambda: WordTokenizer(token_pattern=r"(?<=a)b*").fit(["ab ac"]),
+        ValueError,
+        r"token_pattern=.* matched the empty string in the texts",
+    ),
+    (
+        "word/invalid regular expression",
+        lambda: WordTokenizer(token_pattern="(").fit(["ab cd"]),
+        ValueError,
+        r"token_pattern='\(' is not a valid regular expression",
+    ),
+    (
+        "word/pattern not a str",
+        lambda: WordTokenizer(token_pattern=None).fit(["ab cd"]),
+        ValueError,
+        r"token_pattern must be a str",
+    ),
+    # Vector indexes: duplicated ids, ids already held, empty index.
+    *[
+        case
+        for kind in INDEXES
+        for case in [
+            (
+                f"{kind}/duplicated ids in one add",
+                lambda kind=kind: _index(kind, _vectors(5), [1, 1, 2, 3, 4]),
+                ValueError,
+                r"ids hold 1 duplicated id\(s\), e\.g\. \[1\]",
+            ),
+            (
+                f"{kind}/ids already in the index",
+                lambda kind=kind: _index(kind, _vectors(3), ["a", "b", "c"]).add(
+                    _vectors(2, seed=1), ["d", "b"]
+                ),
+                ValueError,
+                r"1 id\(s\) are already in the index, e\.g\. \['b'\]",
+            ),
+            (
+                f"{kind}/search an empty index",
+                lambda kind=kind: _index(kind).search(_vectors(1), k=3),
+                ValueError,
+                r"the index is empty: add vectors first",
+            ),
+            (
+                f"{kind}/search after adding no vectors",
+                lambda kind=kind: _index(kind, np.empty((0, 4)), []).search(
+                    _vectors(1), k=3
+                ),
+                ValueError,
+                r"the index is empty: add vectors first",
+            ),
+        ]
+    ],
+    # TwoTowerRetriever: add_items and side features.
+    (
+        "two-tower/add_items with a duplicated id",
+        lambda: _two_tower().add_items([100, 100], np.ones((2, 3))),
+        ValueError,
+        r"item_ids hold 1 id\(s\) more than once, e\.g\. \[100\]",
+    ),
+    (
+        "two-tower/add_items with a known item",
+        lambda: _two_tower().add_items([100, 3], np.ones((2, 3))),
+        ValueError,
+        r"not indexed yet; item_ids \[3\] are already indexed",
+    ),
+    (
+        "two-tower/item_features with a duplicated id",
+        lambda: _fit_two_tower(item_features=([0, 1, 1], np.eye(3))),
+        ValueError,
+        r"item_features hold 1 id\(s\) more than once, e\.g\. \[1\]",
+    ),
+    (
+        "two-tower/user_features with a duplicated id",
+        lambda: _fit_two_tower(user_features=([2, 2], np.eye(2))),
+        ValueError,
+        r"user_features hold 1 id\(s\) more than once, e\.g\. \[2\]",
+    ),
+    # CausalLMTransformer.generate
+    *[
+        (
+            f"generate/{name}={value!r}",
+            lambda name=name, value=value: _generate(**{name: value}),
+            ValueError,
+            rf"{name} must be",
+        )
+        for name, value in [
+            ("temperature", float("nan")),
+            ("temperature", float("inf")),
+            ("temperature", -1.0),
+            ("temperature", "1"),
+            ("temperature", True),
+            ("top_k", 0),
+            ("top_k", 2.5),
+            ("top_k", True),
+            ("max_new_tokens", -1),
+            ("max_new_tokens", 2.0),
+        ]
+    ],
+]
+
+
+@pytest.mark.parametrize(
+    "call, error, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_raises_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# -- the right answer on accepted input ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tokenizer, text",
+    [
+        (CharTokenizer(), "hello there"),
+        # An unk_token that occurs in the texts is read as the unknown token and
+        # comes back as itself.
+        (CharTokenizer(unk_token="h"), "hello there"),
+        (WordTokenizer(token_pattern=r"(\w+)!"), "hi! yes! no"),
+        (WordTokenizer(token_pattern=r"[a-z]+|\d"), "abc 12 de"),
+    ],
+    ids=["char", "char unk in text", "word one group", "word digits"],
+)
+def test_tokenizer_round_trips_are_exact(tokenizer, text):
+    tokenizer.fit([text])
+    tokens = tokenizer._split(tokenizer._prepare(text))
+    assert all(tokens) and all(isinstance(t, str) for t in tokens)
+    back = tokenizer.inverse_transform(tokenizer.transform([text]))[0]
+    join = "".join if isinstance(tokenizer, CharTokenizer) else " ".join
+    assert back == join(tokens)
+
+
+@pytest.mark.parametrize("kind", INDEXES)
+def test_index_hits_are_distinct(kind):
+    index = _index(kind, _vectors(5), [10, 11, 12, 13, 14])
+    index.add(_vectors(3, seed=1), [20, 21, 22])
+    ids, scores = index.search(_vectors(4, seed=2), k=8)
+    assert ids.shape == (4, 8)
+    assert all(len(set(row)) == 8 for row in ids.tolist())
+    # A refused add leaves the index as it was.
+    with pytest.raises(ValueError, match="already in the index"):
+        index.add(_vectors(2, seed=3), [30, 20])
+    assert len(index) == 8
+
+
+def test_two_tower_recommendations_after_add_items_are_distinct():
+    model = _two_tower()
+    new = [f"new {i}" for i in range(3)]
+    if not np.isin(new, model.new_item_ids_).any():
+        model.add_items(new, np.eye(3, dtype=np.float32))
+    found, _ = model.recommend(model.user_ids_, n=len(model.index_), exclude_seen=False)
+    assert all(len(set(row)) == len(row) for row in found.tolist())
+
+
+def _tight_catalogue(n_users, n_items, n_negatives):
+    """User ``u`` saw every item but ``unseen[u]`` (``n_negatives + 1`` items), one
+    of which is their test item; one more user saw every item."""
+    rng = np.random.default_rng(0)
+    unseen = [
+        rng.choice(n_items, n_negatives + 1, replace=False) for _ in range(n_users)
+    ]
+    seen = [
+        np.column_stack(
+            [np.full(n_items - len(u), user), np.setdiff1d(range(n_items), u)]
+        )
+        for user, u in enumerate(unseen)
+    ]
+    everything = np.column_stack([np.full(n_items, n_users), np.arange(n_items)])
+    X = np.vstack([*seen, everything])
+    X_test = np.array([[user, u[0]] for user, u in enumerate(unseen)])
+    return X, X_test, [np.sort(u[1:]) for u in unseen]
+
+
+@pytest.mark.parametrize("n_negatives", [1, 50, 100])
+def test_sampled_scorer_is_exact_fast_and_bounded_when_every_item_is_needed(
+    n_negatives,
+):
+    # Each user has exactly n_negatives candidates left: the sampler must take
+    # them all (the old doubling sampler blew up here).
+    X, X_test, unseen = _tight_catalogue(200, 600, n_negatives)
+    model = PopularityRecommender().fit(X)
+    scorer = make_sampled_ranking_scorer(k=1, n_negatives=n_negatives)
+    users = np.searchsorted(model.user_ids_, X_test[:, 0])
+    items = np.searchsorted(model.item_ids_, X_test[:, 1])
+    tracemalloc.start()
+    start = time.perf_counter()
+    negatives = scorer._negatives(model, users, items)
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 2 and peak < 50 * 2**20
+    for (u, _), row in zip(X_test, negatives):
+        assert sorted(model.item_ids_[row].tolist()) == unseen[u].tolist()
+    assert 0 <= scorer(model, X_test) <= 1
+
+
+def test_sampled_scorer_unknown_users_and_items_are_defined():
+    X = make_interactions(n_users=30, n_items=200, density=0.1, random_state=0)[0]
+    model = PopularityRecommender().fit(X)
+    X_test = np.array([[999, 5], [999, 6], [998, 5], [0, 10_000]])
+    scorer = make_sampled_ranking_scorer("hit_rate", k=5, n_negatives=50)
+    users = np.array([-1, -1, -1, 0])
+    items = np.searchsorted(model.item_ids_, [5, 6, 5, 0])
+    negatives = scorer._negatives(
+        model, users, items, user_key=np.array([30, 30, 31, 0]), users=X_test[:, 0]
+    )
+    # An unknown user's negatives avoid only their own test items.
+    assert not np.isin(negatives[:2], items[:2]).any()
+    assert not np.isin(negatives[2], items[2]).any()
+    value = scorer(model, X_test)
+    assert 0 <= value <= 0.75  # the unknown item (last row) is never a hit
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"temperature": np.float32(0.5), "top_k": np.int64(2)},
+        {"temperature": 0, "max_new_tokens": np.int64(3)},
+        {"top_k": 10**6},
+        {"temperature": 1e-300},
+    ],
+    ids=["numpy scalars", "greedy", "top_k over the vocabulary", "tiny temperature"],
+)
+def test_generate_accepts_valid_sampling_arguments(params):
+    tokens = _generate(random_state=0, **params)
+    assert tokens.shape == (3,) and tokens.dtype == np.int64
+    if params.get("temperature", 1) < 1e-30:  # the limit: greedy decoding
+        np.testing.assert_array_equal(tokens, _generate(temperature=0))
