@@ -32,10 +32,39 @@ _USER_BLOCK = 1024
 
 def _keep_id_types(X):
     """Lists of rows become object arrays, so that ``[[1, "a"]]`` keeps user id 1
-    an int (``np.asarray`` would turn it into the string "1")."""
+    an int (``np.asarray`` would turn it into the string "1"); datetime columns
+    of a DataFrame become int64 nanoseconds since the epoch (UTC)."""
     if isinstance(X, (list, tuple)):
         return np.asarray(X, dtype=object)
+    if hasattr(X, "columns") and hasattr(X, "dtypes"):
+        return _datetimes_as_numbers(X)
     return X
+
+
+def _datetimes_as_numbers(frame):
+    """A DataFrame with its datetime64 columns (naive, read as UTC, or
+    tz-aware) as int64 nanoseconds: numpy cannot hold them next to int ids."""
+    import pandas as pd
+
+    columns = [
+        name
+        for name, dtype in frame.dtypes.items()
+        if pd.api.types.is_datetime64_any_dtype(dtype)
+    ]
+    if not columns:
+        return frame
+    frame = frame.copy(deep=False)
+    for name in columns:
+        column = frame[name]
+        if column.isna().any():
+            raise ValueError(
+                f"column {name!r} holds {int(column.isna().sum())} missing times "
+                "(NaT): drop or fill those rows first"
+            )
+        if column.dt.tz is not None:
+            column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+        frame[name] = column.astype("datetime64[ns]").astype(np.int64)
+    return frame
 
 
 def _id_type(ids):
@@ -463,6 +492,31 @@ class RecommenderMixin:
         if as_frame:
             return recommendations_frame(row_ids, item_ids, out_scores)
         return item_ids, out_scores
+
+    def _pair_scores(self, users, items, unknown_item="min"):
+        """Scores of ``(user, item)`` pairs read from ``_score_items``, a block
+        of distinct users at a time: memory grows with the block times the
+        catalogue, not with the number of pairs. An unknown item gets the
+        user's lowest score (``"min"``) or the given number."""
+        out = np.empty(len(users))
+        distinct, inverse = np.unique(users, return_inverse=True)
+        inverse = inverse.ravel()
+        known_item = items != UNKNOWN
+        for start in range(0, len(distinct), _USER_BLOCK):
+            rows = np.flatnonzero((inverse >= start) & (inverse < start + _USER_BLOCK))
+            if not len(rows):
+                continue
+            scores = np.asarray(
+                self._score_items(distinct[start : start + _USER_BLOCK]), np.float64
+            )
+            local = inverse[rows] - start
+            if unknown_item == "min":
+                out[rows] = scores.min(axis=1)[local]
+            else:
+                out[rows] = unknown_item
+            known = known_item[rows]
+            out[rows[known]] = scores[local[known], items[rows[known]]]
+        return out
 
     def _recommend_users(self, users, n):
         """``recommend``'s checks (fitted, ``n`` a positive integer, ``users``

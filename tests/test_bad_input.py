@@ -883,3 +883,58 @@ def test_neural_cf_takes_one_hidden_layer_as_an_int(interactions):
     X, y = interactions
     model = _ncf(hidden_layer_sizes=8).fit(X)
     assert model.net_.module_ is not None and np.isfinite(model.predict(X)).all()
+
+
+# --------------------------------------------------------------------------- #
+# Time columns: datetimes, missing times, and ratings read as times
+# --------------------------------------------------------------------------- #
+@_of_kind("interactions", "sequential")
+@pytest.mark.parametrize("tz", [None, "Europe/Paris"])
+def test_datetime_time_columns_are_accepted(estimator, tz, interactions):
+    pd = pytest.importorskip("pandas")
+    X, y = interactions
+    seconds = np.arange(len(X)) * 3600
+    times = pd.to_datetime(seconds, unit="s")
+    if tz is not None:
+        times = times.tz_localize("UTC").tz_convert(tz)
+    frame = pd.DataFrame({"user": X[:, 0], "item": X[:, 1], "time": times})
+    numeric = pd.DataFrame({"user": X[:, 0], "item": X[:, 1], "time": seconds})
+    model = _fit(estimator, frame, y)
+    reference = _fit(estimator, numeric, y)
+    # The same order of events, so the same model.
+    np.testing.assert_allclose(model.predict(frame), reference.predict(numeric))
+
+
+@_of_kind("interactions", "sequential")
+def test_missing_times_are_named(estimator, interactions):
+    pd = pytest.importorskip("pandas")
+    X, y = interactions
+    times = pd.Series(pd.to_datetime(np.arange(len(X)), unit="s"))
+    times[3] = pd.NaT
+    frame = pd.DataFrame({"user": X[:, 0], "item": X[:, 1], "when": times})
+    with pytest.raises(ValueError, match="'when' holds 1 missing times"):
+        clone(estimator).fit(frame, y)
+
+
+def test_ratings_read_as_times_warn(interactions):
+    X, y = interactions
+    rows = np.column_stack([X[:, :2], np.round(y).astype(int), np.arange(len(X))])
+    with pytest.warns(UserWarning, match="looks like ratings"):
+        _fit(SequentialRecommender(**FAST_PARAMS["SequentialRecommender"]), rows)
+
+
+def test_content_features_from_a_bare_text_featuriser_are_explained():
+    pd = pytest.importorskip("pandas")
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from sklearn_attnrec import ContentBasedRecommender
+
+    frame = pd.DataFrame(
+        {
+            "user": [1, 1, 2, 3],
+            "item": ["a", "b", "a", "c"],
+            "title": ["x y", "y", "x y", "z"],
+        }
+    )
+    with pytest.raises(ValueError, match="wrap it in a ColumnTransformer"):
+        ContentBasedRecommender(features=CountVectorizer()).fit(frame)

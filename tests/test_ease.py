@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sklearn_attnrec import EASE, PopularityRecommender, make_ranking_scorer
+from sklearn_attnrec import EASE, PopularityRecommender, base, make_ranking_scorer
 from sklearn_attnrec.datasets import make_interactions
 from sklearn_attnrec.neighbors import _ease
 
@@ -64,7 +64,7 @@ def test_predict_equals_the_ranking_scores_and_is_blocked(data, monkeypatch):
     users = np.repeat(model.user_ids_, len(model.item_ids_))
     items = np.tile(model.item_ids_, len(model.user_ids_))
     full = model._score_items(np.arange(len(model.user_ids_))).ravel()
-    monkeypatch.setattr(_ease, "_PAIR_USER_BLOCK", 4)
+    monkeypatch.setattr(base, "_USER_BLOCK", 4)
     np.testing.assert_allclose(model.predict(np.column_stack([users, items])), full)
     features = model.transform(np.column_stack([users, items]))
     np.testing.assert_allclose(features[:, 0], full)

@@ -12,6 +12,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from sklearn_attnrec import make_ranking_scorer
 from sklearn_attnrec.base import RecommenderMixin
 from sklearn_attnrec.datasets import make_interactions
 from sklearn_attnrec.utils._testing import estimator_instances
@@ -305,3 +306,76 @@ def test_recommend_as_frame(estimator, data):
     np.testing.assert_array_equal(frame["item"], items[finite])
     np.testing.assert_array_equal(frame["user"], np.repeat(users, 4)[finite.ravel()])
     assert frame.groupby("user")["rank"].apply(list).map(lambda r: r[0] == 1).all()
+
+
+# --------------------------------------------------------------------------- #
+# One ranking, whatever the route: pairs, blocks, threads
+# --------------------------------------------------------------------------- #
+def _rating_ranked(estimator, X, y):
+    """Fitted, ranking by the same score as predict where there is a choice."""
+    estimator = clone(estimator)
+    if "ranking" in estimator.get_params():
+        estimator.set_params(ranking="rating")
+    return _fit(estimator, X, y)
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_recommend_scores_equal_predict(estimator, data):
+    X, y = data
+    model = _rating_ranked(estimator, X, y)
+    users = model.user_ids_[:5]
+    for items in (None, model.item_ids_[::2]):
+        found, scores = model.recommend(users, n=6, items=items)
+        pairs = np.empty((found.size, 2), dtype=object)
+        pairs[:, 0], pairs[:, 1] = np.repeat(users, found.shape[1]), found.ravel()
+        finite = np.isfinite(scores.ravel())
+        np.testing.assert_allclose(
+            model.predict(pairs)[finite], scores.ravel()[finite], rtol=1e-5, atol=1e-6
+        )
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_user_blocks_do_not_change_the_results(estimator, data, monkeypatch):
+    from sklearn_attnrec import base
+    from sklearn_attnrec.metrics import _scorer
+
+    X, y = data
+    model = _fit(estimator, X, y)
+    users = model.user_ids_
+    scorer = make_ranking_scorer("ndcg", k=5)
+    expected = (
+        model.recommend(users, n=5),
+        model.predict(X),
+        scorer(model, X[::3]),
+    )
+    monkeypatch.setattr(base, "_USER_BLOCK", 3)
+    monkeypatch.setattr(_scorer, "_SCORES_PER_BLOCK", 3 * len(model.item_ids_))
+    blocked = (
+        model.recommend(users, n=5),
+        model.predict(X),
+        scorer(model, X[::3]),
+    )
+    np.testing.assert_array_equal(blocked[0][0], expected[0][0])
+    np.testing.assert_allclose(blocked[0][1], expected[0][1], rtol=1e-6)
+    np.testing.assert_allclose(blocked[1], expected[1], rtol=1e-6)
+    assert blocked[2] == pytest.approx(expected[2])
+    # Seen items are left out in every block, not only the first.
+    seen = {(u, i) for u, i in X[:, :2].tolist()}
+    for user, row in zip(users, blocked[0][0]):
+        assert not any((user, item) in seen for item in row.tolist())
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_recommend_from_threads_equals_serial(estimator, data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = data
+    model = _fit(estimator, X, y)
+    users = [model.user_ids_[k::4] for k in range(4)]
+    serial = [model.recommend(u, n=5) for u in users]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            threaded = list(pool.map(lambda u: model.recommend(u, n=5), users))
+            for (items, scores), (ref_items, ref_scores) in zip(threaded, serial):
+                np.testing.assert_array_equal(items, ref_items)
+                np.testing.assert_allclose(scores, ref_scores, rtol=1e-6)

@@ -155,15 +155,19 @@ def test_built_net_trains_quietly_and_pickles(capsys):
     np.testing.assert_allclose(clone.predict(X), net.predict(X))
 
 
-def test_batched_inference_concatenates_and_restores_mode():
-    module = torch.nn.Linear(2, 2).train()
+def test_batched_inference_concatenates_in_evaluation_mode():
+    module = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5))
     X = np.arange(10, dtype=np.float32).reshape(5, 2)
     out, doubled = batched_inference(
-        module, lambda x, none: (module(x), 2 * x), (X, None), batch_size=2
+        module.eval(), lambda x, none: (module(x), 2 * x), (X, None), batch_size=2
     )
-    assert module.training
     torch.testing.assert_close(doubled, torch.from_numpy(2 * X))
     with evaluating(module):
-        assert not module.training
         torch.testing.assert_close(out, module(torch.from_numpy(X)))
     assert math.isfinite(out.sum().item())
+    # A module in training mode is put in evaluation mode, never switched back:
+    # another thread may be predicting with it (dropout must stay off).
+    module.train()
+    again = batched_inference(module, module, (X,), batch_size=2)
+    assert not any(m.training for m in module.modules())
+    torch.testing.assert_close(again, out)

@@ -243,6 +243,15 @@ class ContentBasedRecommender(
             F = self.features_.fit_transform(columns)
         else:
             F = self.features_.transform(columns)
+        if F.shape[0] != len(rows):
+            # A text featuriser given a DataFrame iterates over its column names.
+            raise ValueError(
+                f"features={type(self.features_).__name__} gave {F.shape[0]} rows "
+                f"for {len(rows)} items: it must return one row per row of the "
+                "feature columns. A text featuriser (e.g. CountVectorizer) takes one "
+                "text column: wrap it in a ColumnTransformer, e.g. "
+                "ColumnTransformer([('title', CountVectorizer(), 'title')])"
+            )
         F = sp.csr_matrix(F, dtype=np.float64) if sp.issparse(F) else np.asarray(F)
         return normalize(F) if F.shape[1] else F.astype(np.float64)
 

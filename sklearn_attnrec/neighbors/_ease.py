@@ -19,8 +19,6 @@ from ..utils._vocabulary import UNKNOWN
 _MAX_DENSE_ITEMS = 50_000
 # Rows mirrored at once when completing the symmetric inverse.
 _SYMMETRISE_BLOCK = 1024
-# Users scored at once when predicting pairs: bounds memory at block * n_items.
-_PAIR_USER_BLOCK = 1024
 
 
 def ease_weights(gram, alpha):
@@ -217,19 +215,7 @@ class EASE(RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator)
         return histories.astype(np.float32) @ self.coef_
 
     def _predict_pairs(self, users, items):
-        """Scores of pairs, a block of distinct users at a time (memory bounded
-        by block * n_items, not by the number of pairs)."""
-        out = np.zeros(len(users))
-        distinct, inverse = np.unique(users, return_inverse=True)
-        inverse = inverse.ravel()
-        known_item = items != UNKNOWN
-        for start in range(0, len(distinct), _PAIR_USER_BLOCK):
-            rows = (inverse >= start) & (inverse < start + _PAIR_USER_BLOCK)
-            rows &= known_item
-            if rows.any():
-                scores = self._score_items(distinct[start : start + _PAIR_USER_BLOCK])
-                out[rows] = scores[inverse[rows] - start, items[rows]]
-        return out
+        return self._pair_scores(users, items, unknown_item=0.0)
 
     def transform(self, X):
         """Per-row features ``[score, item_popularity]``.

@@ -290,12 +290,11 @@ class NeuralCF(
         return scores
 
     def _score_items(self, users):
+        # The scores predict gives (a probability for implicit feedback).
         n_items = len(self.item_ids_)
         all_users = np.repeat(users, n_items)
         all_items = np.tile(np.arange(n_items), len(users))
-        return self._forward(self._pairs(all_users, all_items)).reshape(
-            len(users), n_items
-        )
+        return self._predict_pairs(all_users, all_items).reshape(len(users), n_items)
 
     def transform(self, X):
         """The last hidden layer of each ``(user, item)`` row.

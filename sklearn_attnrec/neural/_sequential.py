@@ -1,6 +1,7 @@
 """SequentialRecommender: self-attention over a user's history (SASRec)."""
 
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -179,6 +180,27 @@ def _timestamps(column):
             raise ValueError(
                 "the third column of X (timestamps) must hold numbers or datetimes"
             ) from exc
+
+
+def _warn_if_time_looks_like_ratings(time):
+    """Warn when the time column takes a handful of small values, as ratings
+    do (MovieLens' CSV order is user, item, rating, timestamp)."""
+    distinct = np.unique(time)
+    if (
+        len(time) >= 50
+        and len(distinct) <= 10
+        and distinct.min() >= 0
+        and distinct.max() <= 10
+    ):
+        warnings.warn(
+            f"the third column of X, read as the time of each interaction, takes "
+            f"only {len(distinct)} values between {distinct.min():g} and "
+            f"{distinct.max():g}: it looks like ratings. Histories are ordered by "
+            "that column; pass [user, item, timestamp] columns (e.g. "
+            "df[['userId', 'movieId', 'timestamp']])",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 class SequentialRecommender(
@@ -469,6 +491,7 @@ class SequentialRecommender(
         user_index, item_index, _ = self._fit_interactions(X, y, y_required=False)
         X = self._validate_X(X, reset=False)
         time = _timestamps(X[:, 2]) if X.shape[1] >= 3 else np.zeros(len(X))
+        _warn_if_time_looks_like_ratings(time)
         order = np.lexsort((np.arange(len(X)), time, user_index))
         users, items = user_index[order], item_index[order] + 1
         bounds = np.flatnonzero(np.diff(users)) + 1
@@ -606,13 +629,8 @@ class SequentialRecommender(
         return scores
 
     def _predict_pairs(self, user_index, item_index):
-        users, inverse = np.unique(user_index, return_inverse=True)
-        scores = self._score_items(users)  # (n_unique_users, n_items)
-        rows = scores[inverse]
-        known_item = item_index != UNKNOWN
-        out = rows.min(axis=1)  # fallback: the user's lowest score
-        out[known_item] = rows[known_item, item_index[known_item]]
-        return out
+        # An unknown item: the user's lowest score (it ranks last).
+        return self._pair_scores(user_index, item_index, unknown_item="min")
 
     # -- public methods --------------------------------------------------------
 

@@ -9,6 +9,10 @@ from ..utils._torch import skorch_net_class
 def epoch_net(module, criterion, estimator, device, **kwargs):
     """The initialised skorch net that :func:`train_epochs` drives.
 
+    Its ``partial_fit`` raises ``KeyboardInterrupt`` on Ctrl-C instead of
+    returning as if the epoch had finished (see
+    :func:`~sklearn_attnrec.utils._torch.skorch_net_class`).
+
     Adam with L2 weight decay ``estimator.alpha``, a constant learning rate, no
     validation split, shuffled batches, the estimator's ``callbacks`` and
     ``verbose``, and Hugging Face Accelerate when ``estimator.accelerate`` asks
@@ -77,6 +81,11 @@ def train_epochs(net, pairs, y, *, user_items, n_negatives, rng, max_iter):
     With ``n_negatives=None`` every epoch fits ``(pairs, y)``; otherwise ``pairs``
     are positives (label 1) and each epoch draws ``n_negatives`` fresh unseen
     items per positive (label 0), as He et al. (2017) do.
+
+    A Ctrl-C raises ``KeyboardInterrupt`` out of the epoch it cuts short (the
+    net of :func:`epoch_net` raises what skorch's ``partial_fit`` would
+    swallow), so no further epoch starts. The module is left in evaluation mode
+    (skorch switches it to training mode itself for each training batch).
     """
     for _ in range(max_iter):
         X_epoch, y_epoch = pairs, y
@@ -90,3 +99,4 @@ def train_epochs(net, pairs, y, *, user_items, n_negatives, rng, max_iter):
             torch.as_tensor(X_epoch, dtype=torch.long),
             torch.as_tensor(y_epoch, dtype=torch.float32),
         )
+    net.module_.eval()

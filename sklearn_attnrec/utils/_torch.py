@@ -15,7 +15,7 @@ An estimator stores plain, grid-searchable parameters under the package's names
         self.net_ = build_net(
             module, criterion, params, total_steps=..., seed=data_seed, device=device
         )
-        self.net_.fit(X_for_skorch, y)
+        self.net_.fit(X_for_skorch, y)              # Ctrl-C: KeyboardInterrupt
     record_history(self)                            # n_iter_, loss_curve_, ...
 
 :func:`build_net` returns a skorch :class:`~skorch.NeuralNet` with AdamW (weight
@@ -23,6 +23,20 @@ decay on matrices only), linear warm-up and cosine decay per step, gradient-norm
 clipping, no hidden validation split unless ``early_stopping``, and nothing
 printed unless ``verbose``. The estimator itself stays a plain
 :class:`~sklearn.base.BaseEstimator`; the net is its fitted attribute ``net_``.
+
+Two rules hold for every estimator built on it:
+
+- Ctrl-C stops a fit: skorch ends training quietly on a ``KeyboardInterrupt``
+  (its :class:`~skorch.callbacks.EarlyStopping` stops that way), and the nets
+  here raise it again once skorch's ``on_train_end`` has run, so that the fit
+  stops at once and :func:`~sklearn_attnrec.utils._fitting.fit_atomically`
+  undoes it. Only a stop of :class:`~skorch.callbacks.EarlyStopping` (or a
+  subclass) ends training as a finished fit.
+- A fitted module stays in evaluation mode (after ``fit`` and after
+  unpickling); skorch switches it to training mode itself while it trains,
+  and prediction (:func:`evaluating`, :func:`batched_inference`) never switches
+  it back, so that threads predicting at once with the same model all see
+  dropout off.
 """
 
 import copy
@@ -164,6 +178,9 @@ class TorchPicklingMixin:
                     io.BytesIO(saved.data), map_location=location, weights_only=False
                 )
             state["net_"] = net  # skorch itself sets net.device to the CPU
+        module = getattr(state.get("net_"), "module_", None)
+        if isinstance(module, torch.nn.Module):
+            module.eval()  # a fitted model predicts in evaluation mode
         super().__setstate__(state)
 
 
@@ -227,15 +244,18 @@ def torch_random_state(seed, device="cpu"):
 
 @contextmanager
 def evaluating(module):
-    """Evaluation mode and :func:`torch.inference_mode` for the block; the
-    module's previous mode is restored afterwards."""
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.inference_mode():
-            yield module
-    finally:
-        module.train(was_training)
+    """:func:`torch.inference_mode` for the block, ``module`` in evaluation mode.
+
+    A fitted estimator's module is already in evaluation mode, and this leaves
+    it so: switching a shared module to training mode afterwards would turn
+    dropout on under another thread predicting with it. A module found in
+    training mode (one trained through ``net_`` by hand) is put in evaluation
+    mode for good; threads doing so at once all end with the same mode.
+    """
+    if any(m.training for m in module.modules()):
+        module.eval()  # one way only: nothing here ever sets training mode
+    with torch.inference_mode():
+        yield module
 
 
 class WarmupCosineSchedule:
@@ -525,9 +545,11 @@ def skorch_net_class(accelerate, verbose=0):
     Returns
     -------
     net_class : type
-        :class:`~skorch.NeuralNet`, or a subclass with skorch's
-        ``AccelerateMixin`` when ``accelerate`` is True or a dict of
-        ``accelerate.Accelerator`` arguments.
+        A subclass of :class:`~skorch.NeuralNet` whose ``fit`` and
+        ``partial_fit`` raise ``KeyboardInterrupt`` on Ctrl-C (skorch's own
+        return as if training had finished), with skorch's ``AccelerateMixin``
+        when ``accelerate`` is True or a dict of ``accelerate.Accelerator``
+        arguments.
     kwargs : dict
         Extra arguments of ``net_class`` (the accelerator); when not empty, pass
         ``device=None``: Accelerate places the module.
@@ -538,14 +560,76 @@ def skorch_net_class(accelerate, verbose=0):
             f"arguments; got {accelerate!r}"
         )
     if not accelerate:
-        return NeuralNet, {}
+        return _NeuralNet, {}
     kwargs = {"accelerator": _accelerator(accelerate)}
     if not verbose:
         kwargs["callbacks__print_log__sink"] = _silent
     return _AcceleratedNeuralNet, kwargs
 
 
-class _AcceleratedNeuralNet(AccelerateMixin, NeuralNet):
+class _EarlyStop(KeyboardInterrupt):
+    """How :class:`_InterruptMixin` marks a callback's
+    :class:`~skorch.callbacks.EarlyStopping` stop (skorch raises
+    ``KeyboardInterrupt`` for it)."""
+
+
+class _InterruptMixin:
+    """A skorch net whose ``fit`` and ``partial_fit`` raise on Ctrl-C.
+
+    skorch's ``partial_fit`` catches ``KeyboardInterrupt``, runs
+    ``on_train_end`` and returns as if training had finished: that is how its
+    :class:`~skorch.callbacks.EarlyStopping` stops, and also what a Ctrl-C (or
+    a callback raising ``KeyboardInterrupt``) does. Here a stop of an
+    ``EarlyStopping`` callback (or subclass) still ends training as a
+    finished fit; any other ``KeyboardInterrupt`` in the fit loop is raised
+    again once skorch has run ``on_train_end`` (a ``TrainEndCheckpoint`` still
+    saves the interrupted model), so that callers stop at once.
+    """
+
+    def notify(self, method_name, **cb_kwargs):
+        # skorch's notify, telling an EarlyStopping stop from a Ctrl-C.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for _, callback in self.callbacks_:
+            try:
+                getattr(callback, method_name)(self, **cb_kwargs)
+            except KeyboardInterrupt as exc:
+                if isinstance(callback, EarlyStopping):
+                    raise _EarlyStop from exc
+                raise
+
+    def fit_loop(self, X, y=None, *args, **kwargs):
+        try:
+            return super().fit_loop(X, y, *args, **kwargs)
+        except KeyboardInterrupt as exc:
+            if not isinstance(exc, _EarlyStop):
+                self._interrupt = exc
+            raise
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        self._interrupt = None
+        try:
+            super().partial_fit(X, y, classes, **fit_params)
+        except Exception as exc:  # on_train_end failed after an interrupt
+            interrupt, self._interrupt = self._interrupt, None
+            if interrupt is None:
+                raise
+            raise interrupt from exc
+        interrupt, self._interrupt = self._interrupt, None
+        if interrupt is not None:
+            raise interrupt
+        return self
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_interrupt", None)  # (a traceback does not pickle)
+        return state
+
+
+class _NeuralNet(_InterruptMixin, NeuralNet):
+    """skorch's :class:`~skorch.NeuralNet`, raising on Ctrl-C."""
+
+
+class _AcceleratedNeuralNet(_InterruptMixin, AccelerateMixin, NeuralNet):
     """A skorch net trained through Hugging Face Accelerate."""
 
 
@@ -621,7 +705,9 @@ def batched_inference(module, function, arrays, batch_size):
     Parameters
     ----------
     module : torch.nn.Module
-        Put in evaluation mode (and :func:`torch.inference_mode`) meanwhile.
+        Run in evaluation mode and :func:`torch.inference_mode` (see
+        :func:`evaluating`: the mode is never switched back to training, so
+        that threads may predict with the same module at once).
     function : callable
         ``function(*tensors)`` -> tensor or tuple of tensors, for the batch
         tensors (moved to the module's device) of ``arrays``.
