@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import SHARED_DATA
@@ -70,3 +71,45 @@ def test_docs_build_without_warnings(tmp_path):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _literal_blocks(path):
+    """The ``::`` literal blocks of a reST page, in order."""
+    blocks, current, inside = [], [], False
+    for line in Path(path).read_text().splitlines():
+        if inside:
+            if line.startswith("    ") or not line.strip():
+                current.append(line[4:])
+                continue
+            blocks.append("\n".join(current).strip())
+            current, inside = [], False
+        if line.rstrip().endswith("::"):
+            inside = True
+    if current:
+        blocks.append("\n".join(current).strip())
+    return blocks
+
+
+def test_own_data_page_runs(tmp_path, monkeypatch):
+    """The code of docs/own_data.rst runs on a ratings file with string ids,
+    half stars and datetimes."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    users = np.array(["ann", "bob"] + [f"user{k}" for k in range(60)])
+    items = np.array(["heat", "alien"] + [f"film{k}" for k in range(80)])
+    pairs = {(u, i) for u in users for i in rng.choice(items, 25, replace=False)}
+    pairs |= {("ann", "heat"), ("ann", "alien"), ("bob", "heat")}
+    frame = pd.DataFrame(sorted(pairs), columns=["user", "movie"])
+    frame["stars"] = rng.integers(1, 11, len(frame)) / 2
+    frame["when"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        rng.integers(0, 10**7, len(frame)), unit="s"
+    )
+    frame.to_csv(tmp_path / "ratings.csv", index=False)
+    monkeypatch.chdir(tmp_path)
+    code = _literal_blocks(Path(__file__).parents[1] / "docs" / "own_data.rst")
+    namespace = {}
+    for block in code[1:]:  # the first block is the CSV file itself
+        exec(block, namespace)
+    assert namespace["top10"].groupby("user").size().max() == 10
+    assert namespace["items"].shape == (1, 10)
+    assert namespace["search"].best_params_["alpha"] in (100, 250, 500, 1000)
