@@ -379,3 +379,54 @@ def test_recommend_from_threads_equals_serial(estimator, data):
             for (items, scores), (ref_items, ref_scores) in zip(threaded, serial):
                 np.testing.assert_array_equal(items, ref_items)
                 np.testing.assert_allclose(scores, ref_scores, rtol=1e-6)
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_candidate_items_leave_out_seen_items(estimator, data):
+    X, y = data
+    model = _fit(estimator, X, y)
+    user = model.user_ids_[0]
+    seen = X[X[:, 0] == user, 1]
+    candidates = np.concatenate([seen, model.item_ids_[:5]])
+    items, scores = model.recommend([user], n=len(candidates), items=candidates)
+    returned = items[0][np.isfinite(scores[0])]
+    assert not set(returned.tolist()) & set(seen.tolist())
+    assert set(returned.tolist()) == set(model.item_ids_[:5].tolist()) - set(
+        seen.tolist()
+    )
+
+
+_SECOND_PROCESS = """
+import sys, numpy as np, warnings
+warnings.simplefilter("ignore")
+from sklearn.base import clone
+from sklearn_attnrec.base import RecommenderMixin
+from sklearn_attnrec.datasets import make_interactions
+from sklearn_attnrec.utils._testing import estimator_instances
+X, y = make_interactions(n_users=40, n_items=25, density=0.2, random_state=0)
+out = {}
+for est in estimator_instances(RecommenderMixin):
+    est = clone(est)
+    if "random_state" in est.get_params():
+        est.set_params(random_state=0)
+    out[type(est).__name__] = est.fit(X, y).predict(X)
+np.savez(sys.argv[1], **out)
+"""
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_seeded_fits_are_identical_in_another_process(data, tmp_path):
+    import subprocess
+    import sys
+
+    X, y = data
+    path = tmp_path / "predictions.npz"
+    subprocess.run(
+        [sys.executable, "-c", _SECOND_PROCESS, str(path)], check=True, timeout=300
+    )
+    theirs = np.load(path)
+    for estimator in RECOMMENDERS:
+        name = type(estimator).__name__
+        np.testing.assert_array_equal(
+            _fit(estimator, X, y).predict(X), theirs[name], err_msg=name
+        )

@@ -205,7 +205,16 @@ def test_dataframe_with_datetimes_and_early_stopping():
     model = SequentialRecommender(
         max_iter=30, early_stopping=True, n_iter_no_change=2, **TINY
     ).fit(X)
-    assert len(model.validation_loss_curve_) == model.n_iter_ <= 30
+    curve = np.asarray(model.validation_loss_curve_)
+    assert len(curve) == model.n_iter_
+    if model.n_iter_ < 30:  # stopped: the last 2 epochs did not improve the best
+        best = int(np.argmin(curve))
+        assert best == len(curve) - 3
+    # n_iter_no_change is honoured: a larger patience never stops sooner.
+    patient = SequentialRecommender(
+        max_iter=30, early_stopping=True, n_iter_no_change=5, **TINY
+    ).fit(X)
+    assert patient.n_iter_ >= model.n_iter_
 
 
 def test_early_stopping_validates_on_each_users_last_item(markov):
