@@ -18,6 +18,7 @@ and call ``self._fit_interactions(X, y)`` at the top of ``fit``.
 import numbers
 
 import numpy as np
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .metrics._ranking import _topk_indices
@@ -217,16 +218,43 @@ class RecommenderMixin:
         )
         return user_index, item_index, y
 
-    def _validate_X(self, X, *, reset):
-        # After fit, the n_features_in_ check (>= 2 at fit) gives the clearer
-        # message for a wrong number of columns.
-        return validate_data(
-            self,
-            _keep_id_types(X),
-            reset=reset,
-            dtype=None,
-            ensure_min_features=2 if reset else 1,
-        )
+    # Whether predict reads the columns after [user, item] (item features):
+    # then X must have the columns of fit. Otherwise they are ignored.
+    _reads_extra_columns = False
+
+    def _validate_X(self, X, *, reset, all_columns=False):
+        X = _keep_id_types(X)
+        if reset or all_columns or self._reads_extra_columns:
+            # After fit, the n_features_in_ check (>= 2 at fit) gives the
+            # clearer message for a wrong number of columns.
+            return validate_data(
+                self, X, reset=reset, dtype=None, ensure_min_features=2 if reset else 1
+            )
+        return self._id_columns(X)
+
+    def _id_columns(self, X):
+        """The user and item columns of ``X`` after fit: any further columns
+        (a time, a rating) are accepted and ignored, whatever fit had; a
+        DataFrame's first two columns must carry fit's names."""
+        fitted_names = getattr(self, "feature_names_in_", None)
+        if hasattr(X, "iloc"):
+            names = [str(name) for name in X.columns[:2]]
+            if fitted_names is not None and names != list(fitted_names[:2]):
+                raise ValueError(
+                    "The feature names should match those that were passed during "
+                    f"fit: the user and item columns were {list(fitted_names[:2])}, "
+                    f"got {names} (columns are read by position)"
+                )
+            X = X.iloc[:, :2]
+        elif not hasattr(X, "shape") or getattr(X, "ndim", 2) != 2:
+            X = np.asarray(X) if hasattr(X, "__array__") else X
+        X = check_array(X, dtype=None, ensure_2d=True, ensure_min_samples=1)
+        if X.shape[1] < 2:
+            raise ValueError(
+                f"X has {X.shape[1]} feature(s), but {type(self).__name__} needs 2: "
+                "the user and item columns"
+            )
+        return X[:, :2]
 
     # -- encoding --------------------------------------------------------------
 

@@ -938,3 +938,19 @@ def test_content_features_from_a_bare_text_featuriser_are_explained():
     )
     with pytest.raises(ValueError, match="wrap it in a ColumnTransformer"):
         ContentBasedRecommender(features=CountVectorizer()).fit(frame)
+
+
+@_of_kind("interactions", "sequential")
+def test_dataframe_columns_at_predict(estimator, interactions):
+    pd = pytest.importorskip("pandas")
+    X, y = interactions
+    frame = pd.DataFrame({"userId": X[:, 0], "movieId": X[:, 1]})
+    model = _fit(estimator, frame, y)
+    if model._reads_extra_columns:
+        return
+    # Extra columns at predict (a timestamp) are ignored ...
+    wider = frame.assign(timestamp=np.arange(len(X)))
+    np.testing.assert_array_equal(model.predict(wider), model.predict(frame))
+    # ... but the id columns must be the ones of fit, not swapped.
+    with pytest.raises(ValueError, match="feature names should match"):
+        model.predict(frame[["movieId", "userId"]])

@@ -197,11 +197,18 @@ def test_use_before_fit_raises_not_fitted(estimator):
 
 
 @pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
-def test_predict_checks_the_number_of_columns(estimator, data):
+def test_predict_reads_the_id_columns(estimator, data):
     X, y = data
     model = _fit(estimator, X, y)
-    with pytest.raises(ValueError, match="3 features"):
-        model.predict(np.column_stack([X, X[:, 0]]))
+    if model._reads_extra_columns:  # item features come from X's columns
+        with pytest.raises(ValueError, match="3 features"):
+            model.predict(np.column_stack([X, X[:, 0]]))
+        return
+    # Further columns (a time, a rating) are ignored, whatever fit had.
+    extra = np.column_stack([X[:, :2], np.arange(len(X)), np.arange(len(X))])
+    np.testing.assert_array_equal(model.predict(extra), model.predict(X[:, :2]))
+    with pytest.raises(ValueError, match="needs 2: the user and item columns"):
+        model.predict(X[:, :1])
 
 
 @pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)

@@ -196,6 +196,9 @@ class ContentBasedRecommender(
         self.item_popularity_ = np.bincount(R.indices, minlength=R.shape[1]) * 1.0
         return self
 
+    # predict scores new items from the feature columns of X.
+    _reads_extra_columns = True
+
     def _profiles(self, R):
         """Unit-length taste profiles of the rows of ``R`` (users x items), and
         each row's mean value."""

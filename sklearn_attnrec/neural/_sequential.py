@@ -489,7 +489,7 @@ class SequentialRecommender(
         if self.input == "sequences":
             X = _sequence_rows(X)
         user_index, item_index, _ = self._fit_interactions(X, y, y_required=False)
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X, reset=False, all_columns=True)  # with the times
         time = _timestamps(X[:, 2]) if X.shape[1] >= 3 else np.zeros(len(X))
         _warn_if_time_looks_like_ratings(time)
         order = np.lexsort((np.arange(len(X)), time, user_index))
