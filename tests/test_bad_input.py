@@ -858,6 +858,22 @@ PROBE_CASES = [
         "requires y to be passed",
     ),
     (
+        "NaN user ids in a splitter",
+        lambda X, y: list(
+            __import__("sklearn_attnrec")
+            .PerUserKFold(2)
+            .split(np.where(np.arange(len(X))[:, None] < 3, np.nan, X.astype(float)))
+        ),
+        ValueError,
+        "user ids.*missing values",
+    ),
+    (
+        "similar_items with n=0 names n",
+        lambda X, y: _mf().fit(X, y).similar_items([X[0, 1]], n=0),
+        ValueError,
+        "n must be a positive integer",
+    ),
+    (
         "BaselineRegressor on constant ratings warns",
         lambda X, y: BaselineRegressor().fit(X, np.full(len(y), 3.0)),
         UserWarning,
@@ -954,3 +970,15 @@ def test_dataframe_columns_at_predict(estimator, interactions):
     # ... but the id columns must be the ones of fit, not swapped.
     with pytest.raises(ValueError, match="feature names should match"):
         model.predict(frame[["movieId", "userId"]])
+
+
+def test_implicit_als_penalty_shrinks_the_factors(interactions):
+    """alpha is used: a strong penalty gives smaller factors than a weak one."""
+    X, _ = interactions
+    norms = [
+        np.linalg.norm(
+            _mf(feedback="implicit", alpha=alpha, max_iter=5).fit(X).user_factors_
+        )
+        for alpha in (0.01, 100.0)
+    ]
+    assert norms[1] < 0.5 * norms[0]

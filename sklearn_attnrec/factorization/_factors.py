@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import check_n
 from ..metrics._ranking import _topk_indices
 from ..utils._vocabulary import UNKNOWN
 
@@ -36,6 +37,7 @@ class FactorModelMixin:
             Cosine similarities, best first.
         """
         check_is_fitted(self)
+        check_n(n)
         items = np.asarray(items).ravel()
         index = self._encode(items, self.item_ids_, "item")
         if (index == UNKNOWN).any():

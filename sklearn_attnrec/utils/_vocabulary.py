@@ -30,15 +30,18 @@ def fit_vocabulary(ids, *, name="ids"):
     (['a', 'b'], [1, 0, 1])
     """
     ids = np.asarray(ids)
+    missing = np.zeros(len(ids), dtype=bool)
     if ids.dtype == object and len(ids):
         # None would otherwise surface as a "mix types" error (or, alone, as an
-        # id of its own).
-        missing = np.flatnonzero(np.equal(ids, None))
-        if len(missing):
-            raise ValueError(
-                f"{name} contain missing values (None), e.g. at rows "
-                f"{missing[:5].tolist()}; drop or fill them first"
-            )
+        # id of its own), and NaN as one id shared by every row that lacks one.
+        missing = np.equal(ids, None) | np.not_equal(ids, ids).astype(bool)
+    elif ids.dtype.kind == "f":
+        missing = np.isnan(ids)
+    if missing.any():
+        raise ValueError(
+            f"{name} contain missing values (None or NaN), e.g. at rows "
+            f"{np.flatnonzero(missing)[:5].tolist()}; drop or fill them first"
+        )
     if (
         ids.dtype.kind in "iu"
         and len(ids)
