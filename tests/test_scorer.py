@@ -72,9 +72,16 @@ def test_scorer_by_hand():
 def test_scorer_equals_metric_functions_on_the_same_matrices():
     X, y = make_interactions(n_users=30, n_items=20, density=0.3, random_state=3)
     X_train, X_test = X[:120], X[120:]
-    model = BaselineRegressor().fit(X_train, y[:120])
+    model = BaselineRegressor(ranking="rating").fit(X_train, y[:120])
     users = np.unique(X_test[:, 0])
-    scores = model._ranking_scores(np.searchsorted(model.user_ids_, users))
+    # Expected scores by another route than the scorer's: predict on every
+    # (user, item) pair, training pairs masked by hand.
+    items = model.item_ids_
+    pairs = np.column_stack([np.repeat(users, len(items)), np.tile(items, len(users))])
+    scores = model.predict(pairs).reshape(len(users), len(items))
+    for row, user in enumerate(users):
+        seen = X_train[X_train[:, 0] == user, 1]
+        scores[row, np.isin(items, seen)] = -np.inf
     known = np.isin(X_test[:, 1], model.item_ids_) & np.isin(X_test[:, 0], users)
     relevance = np.zeros_like(scores)
     relevance[
