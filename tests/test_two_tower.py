@@ -156,3 +156,30 @@ def test_feature_inputs_dataframe_sparse_and_errors(planted):
         TwoTowerRetriever(**SMALL).fit(X_train, item_features=np.ones((120, 2)))
     with pytest.raises(ValueError, match="loss"):
         TwoTowerRetriever(loss="triplet").fit(X_train)
+
+
+def test_in_batch_softmax_against_the_formula():
+    """loss_b = -log softmax_b over the batch's items, logits u·v/T − log q_j,
+    and another row holding the same item is no negative (accidental hit)."""
+    import torch
+
+    from sklearn_attnrec.neural._modules import InBatchSoftmaxLoss
+
+    rng = np.random.default_rng(0)
+    users = torch.tensor(rng.normal(size=(4, 3)))
+    items = torch.tensor(rng.normal(size=(4, 3)))
+    log_q = torch.tensor(np.log([0.1, 0.2, 0.3, 0.1]))
+    item_ids = torch.tensor([7, 8, 7, 9])  # rows 0 and 2 hold the same item
+    loss = InBatchSoftmaxLoss(temperature=0.5)((users, items, log_q, item_ids))
+    logits = (users @ items.T).numpy() / 0.5 - log_q.numpy()[None, :]
+    expected = []
+    for b in range(4):
+        negatives = [j for j in range(4) if j != b and item_ids[j] != item_ids[b]]
+        row = logits[b, [b, *negatives]]
+        expected.append(-(row[0] - np.log(np.exp(row).sum())))
+    assert float(loss) == pytest.approx(np.mean(expected), rel=1e-10)
+    # Without the mask the accidental hit would count: the loss would differ.
+    unmasked = np.mean(
+        [-(logits[b, b] - np.log(np.exp(logits[b]).sum())) for b in range(4)]
+    )
+    assert abs(float(loss) - unmasked) > 1e-3
