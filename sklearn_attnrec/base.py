@@ -22,7 +22,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .metrics._ranking import _topk_indices
-from .utils._interactions import interaction_matrix, mask_seen
+from .utils._interactions import interaction_matrix, mask_seen, select_columns
 from .utils._vocabulary import UNKNOWN, encode_ids, fit_vocabulary
 
 _HANDLE_UNKNOWN = ("fallback", "error")
@@ -191,14 +191,14 @@ class RecommenderMixin:
                 f"handle_unknown must be one of {_HANDLE_UNKNOWN}; "
                 f"got {self.handle_unknown!r}"
             )
-        X = _keep_id_types(X)
+        X = _keep_id_types(self._select_columns(X))
         if y is None and y_required:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None: it learns from ratings, one per row of X"
             )
         if y is None and not y_required:
-            X = self._validate_X(X, reset=True)
+            X = validate_data(self, X, reset=True, dtype=None, ensure_min_features=2)
             y = np.ones(X.shape[0])
         else:
             X, y = validate_data(
@@ -222,8 +222,13 @@ class RecommenderMixin:
     # then X must have the columns of fit. Otherwise they are ignored.
     _reads_extra_columns = False
 
+    def _select_columns(self, X):
+        """``X`` restricted to the ``columns`` parameter (when the model has
+        one and it is set), in that order."""
+        return select_columns(X, getattr(self, "columns", None))
+
     def _validate_X(self, X, *, reset, all_columns=False):
-        X = _keep_id_types(X)
+        X = _keep_id_types(self._select_columns(X))
         if reset or all_columns or self._reads_extra_columns:
             # After fit, the n_features_in_ check (>= 2 at fit) gives the
             # clearer message for a wrong number of columns.

@@ -982,3 +982,74 @@ def test_implicit_als_penalty_shrinks_the_factors(interactions):
         for alpha in (0.01, 100.0)
     ]
     assert norms[1] < 0.5 * norms[0]
+
+
+# --------------------------------------------------------------------------- #
+# Columns by name: MovieLens' own CSV order (userId, movieId, rating, timestamp)
+# --------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def csv_frame(interactions):
+    pd = pytest.importorskip("pandas")
+    X, y = interactions
+    return pd.DataFrame(
+        {
+            "rating": y,
+            "movieId": X[:, 1],
+            "timestamp": np.arange(len(X)) * 60,
+            "userId": X[:, 0],
+        }
+    )
+
+
+@_of_kind("interactions", "sequential")
+def test_columns_by_name(estimator, csv_frame):
+    frame = csv_frame
+    y = frame["rating"].to_numpy()
+    by_position = frame[["userId", "movieId", "timestamp"]]
+    named = _fit(estimator, frame, y, columns=["userId", "movieId", "timestamp"])
+    reference = _fit(estimator, by_position, y)
+    np.testing.assert_allclose(named.predict(frame), reference.predict(by_position))
+    users = frame["userId"].unique()[:3]
+    np.testing.assert_array_equal(
+        named.recommend(users, n=3)[0], reference.recommend(users, n=3)[0]
+    )
+    # Positions work for arrays too; names need a DataFrame.
+    with pytest.raises(ValueError, match="X has no column 'user'"):
+        _fit(estimator, frame, y, columns=["user", "movieId"])
+    with pytest.raises(ValueError, match="needs a pandas DataFrame"):
+        _fit(estimator, frame.to_numpy(), y, columns=["userId", "movieId"])
+    with pytest.raises(ValueError, match="at least the user and the item"):
+        _fit(estimator, frame, y, columns=["userId"])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: __import__("sklearn_attnrec").PerUserKFold(
+            2, random_state=0, **kw
+        ),
+        lambda **kw: __import__("sklearn_attnrec").LeaveLastOut(
+            time_column="timestamp", **kw
+        ),
+    ],
+    ids=["PerUserKFold", "LeaveLastOut"],
+)
+def test_splitters_read_the_user_column_by_name(make, csv_frame):
+    frame = csv_frame
+    ordered = frame[["userId", "movieId", "timestamp"]]
+    named = list(make(user_column="userId").split(frame))
+    reference = list(make().split(ordered))
+    for (train, test), (ref_train, ref_test) in zip(named, reference):
+        np.testing.assert_array_equal(train, ref_train)
+        np.testing.assert_array_equal(test, ref_test)
+
+
+def test_train_test_split_reads_the_user_column_by_name(csv_frame):
+    from sklearn_attnrec import train_test_split_interactions
+
+    frame = csv_frame
+    a = train_test_split_interactions(frame, user_column="userId", random_state=0)
+    b = train_test_split_interactions(
+        frame[["userId", "movieId", "timestamp"]], random_state=0
+    )
+    np.testing.assert_array_equal(a[1]["movieId"], b[1]["movieId"])

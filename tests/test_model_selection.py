@@ -158,10 +158,10 @@ def test_bad_X_shape():
 
 def test_repr():
     assert repr(PerUserKFold(3, random_state=0)) == (
-        "PerUserKFold(n_splits=3, random_state=0, shuffle=True)"
+        "PerUserKFold(n_splits=3, random_state=0, shuffle=True, user_column=0)"
     )
     assert repr(LeaveLastOut(2, time_column="t")) == (
-        "LeaveLastOut(n=2, time_column='t')"
+        "LeaveLastOut(n=2, time_column='t', user_column=0)"
     )
 
 

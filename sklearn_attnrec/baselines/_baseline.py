@@ -59,6 +59,11 @@ class BaselineRegressor(
         ``"rating"``: the predicted rating ``r̂_ui`` (clipped as ``predict``
         clips it), which puts films rated once or twice by enthusiasts first
         and ranks worse than popularity on MovieLens.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Unknown users or items at predict time: ``"fallback"`` drops their bias
         (an unknown user gets ``μ + b_i``, an unknown item ``μ + b_u``, both
@@ -137,6 +142,7 @@ class BaselineRegressor(
         tol=1e-6,
         clip=True,
         ranking="relevance",
+        columns=None,
         handle_unknown="fallback",
     ):
         self.alpha_user = alpha_user
@@ -145,6 +151,7 @@ class BaselineRegressor(
         self.tol = tol
         self.clip = clip
         self.ranking = ranking
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     @fit_atomically

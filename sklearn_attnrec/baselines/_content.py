@@ -68,6 +68,11 @@ class ContentBasedRecommender(
         away). A user whose ratings are all equal (always the case for implicit
         feedback) gets the plain average of their items. ``False`` weights by
         the raw ``r_ui``.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Unknown ids at predict time. With ``"fallback"``, a new item is scored
         from the feature columns of its row (0 when ``X`` has none), and a user
@@ -158,9 +163,12 @@ class ContentBasedRecommender(
     array([ 1., -1.])
     """
 
-    def __init__(self, *, features=None, center=True, handle_unknown="fallback"):
+    def __init__(
+        self, *, features=None, center=True, columns=None, handle_unknown="fallback"
+    ):
         self.features = features
         self.center = center
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     @fit_atomically
@@ -188,7 +196,9 @@ class ContentBasedRecommender(
         _, items, y = self._fit_interactions(X, y, y_required=False)
         _, first_rows = np.unique(items, return_index=True)
         self.features_ = None if self.features is None else clone(self.features)
-        self.item_profiles_ = self._item_vectors(X, first_rows, fit=True)
+        self.item_profiles_ = self._item_vectors(
+            self._select_columns(X), first_rows, fit=True
+        )
 
         R = self.user_items_
         self.global_mean_ = float(y.mean())
@@ -312,7 +322,8 @@ class ContentBasedRecommender(
             the item's popularity fraction for a user without a profile.
         """
         users, items = self._encode_X(X)
-        return self._with_fallback(self._similarity(users, items, X), users, items)
+        similarity = self._similarity(users, items, self._select_columns(X))
+        return self._with_fallback(similarity, users, items)
 
     def _predict_pairs(self, users, items):
         return self._with_fallback(self._similarity(users, items), users, items)
@@ -347,7 +358,7 @@ class ContentBasedRecommender(
         popularity = np.where(
             items == UNKNOWN, 0.0, self.item_popularity_[np.maximum(items, 0)]
         )
-        similarity = self._similarity(users, items, X)
+        similarity = self._similarity(users, items, self._select_columns(X))
         return np.column_stack([similarity, user_mean, popularity])
 
     def get_feature_names_out(self, input_features=None):

@@ -19,6 +19,11 @@ class PopularityRecommender(
 
     Parameters
     ----------
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Unknown items at predict time score 0 (no interaction seen); unknown users
         get the same ranking as everybody. ``"error"`` raises a ``ValueError``
@@ -62,7 +67,8 @@ class PopularityRecommender(
            ['a', 'b']], dtype=object)
     """
 
-    def __init__(self, *, handle_unknown="fallback"):
+    def __init__(self, *, columns=None, handle_unknown="fallback"):
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     @fit_atomically

@@ -185,6 +185,11 @@ class BPRRecommender(
     verbose : int, default=0
         Above 0, show a progress bar over the epochs and print each epoch's
         mean loss.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         An unknown user is scored as the average user: the mean of the user
         factors, ``p̄·q_i + b_i``. An unknown item gets the user's lowest score
@@ -301,6 +306,7 @@ class BPRRecommender(
         init_scale=0.5,
         random_state=None,
         verbose=0,
+        columns=None,
         handle_unknown="fallback",
     ):
         self.n_components = n_components
@@ -312,6 +318,7 @@ class BPRRecommender(
         self.init_scale = init_scale
         self.random_state = random_state
         self.verbose = verbose
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     def _check_params(self):

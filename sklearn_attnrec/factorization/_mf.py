@@ -178,6 +178,11 @@ class MatrixFactorization(
     verbose : int, default=0
         Above 0, print the objective (and validation RMSE) after each iteration
         and show a progress bar over the iterations (on stderr).
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         An unknown user gets the "average user": ``μ + b_i`` for explicit
         feedback, the mean user factor for implicit feedback; an unknown item
@@ -270,6 +275,7 @@ class MatrixFactorization(
         random_state=None,
         n_jobs=None,
         verbose=0,
+        columns=None,
         handle_unknown="fallback",
     ):
         self.n_components = n_components
@@ -292,6 +298,7 @@ class MatrixFactorization(
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     # -- parameters ------------------------------------------------------------

@@ -30,47 +30,47 @@ def _encode(values, what):
     return codes, len(uniques)
 
 
-def _encode_users(X):
+def _encode_users(X, user_column=0):
     """Integer user codes of the rows of ``X`` and the number of users."""
-    return _encode(interaction_columns(X)[0], "user ids (first column of X)")
+    interaction_columns(X)  # checks the shape: (n_samples, >= 2)
+    values = _column_values(X, user_column, "user_column")
+    return _encode(values, f"user ids (column {user_column!r} of X)")
+
+
+def _column_values(X, column, owner):
+    """The values of one column of ``X``: a name (DataFrames, tried first) or
+    a position."""
+    if hasattr(X, "iloc"):
+        try:
+            is_label = column in X.columns
+        except TypeError:  # unhashable
+            is_label = False
+        if is_label:
+            values = X[column].to_numpy()
+        elif isinstance(column, numbers.Integral) and not isinstance(column, bool):
+            _check_position(column, X.shape[1])
+            values = X.iloc[:, column].to_numpy()
+        else:
+            raise ValueError(
+                f"{owner}={column!r} is neither a column name of X nor an int "
+                "column position."
+            )
+        if values.ndim != 1:
+            raise ValueError(f"{owner}={column!r} selects several columns of X.")
+        return values
+    if isinstance(column, bool) or not isinstance(column, numbers.Integral):
+        raise ValueError(
+            f"{owner} must be an int column index when X is not a pandas "
+            f"DataFrame (column names need a DataFrame); got {column!r}."
+        )
+    arr = as_interaction_array(X)
+    _check_position(column, arr.shape[1])
+    return arr[:, column]
 
 
 def _time_values(X, time_column):
     """Sortable values of ``X``'s time column, as a 1-D array."""
-    if hasattr(X, "iloc"):
-        columns = X.columns
-        try:
-            is_label = time_column in columns
-        except TypeError:  # unhashable
-            is_label = False
-        if is_label:
-            values = X[time_column].to_numpy()
-        elif isinstance(time_column, numbers.Integral) and not isinstance(
-            time_column, bool
-        ):
-            _check_position(time_column, X.shape[1])
-            values = X.iloc[:, time_column].to_numpy()
-        else:
-            raise ValueError(
-                f"time_column={time_column!r} is neither a column name of X nor "
-                "an int column position."
-            )
-        if values.ndim != 1:
-            raise ValueError(
-                f"time_column={time_column!r} selects several columns of X."
-            )
-    else:
-        if isinstance(time_column, bool) or not isinstance(
-            time_column, numbers.Integral
-        ):
-            raise ValueError(
-                f"time_column must be an int column index when X is not a pandas "
-                f"DataFrame (column names need a DataFrame); got {time_column!r}."
-            )
-        arr = as_interaction_array(X)
-        _check_position(time_column, arr.shape[1])
-        values = arr[:, time_column]
-
+    values = _column_values(X, time_column, "time_column")
     if values.dtype.kind in "iub":
         return values
     if values.dtype.kind == "f":
@@ -158,6 +158,10 @@ class PerUserKFold(BaseCrossValidator):
         ``shuffle=True``; pass an int for reproducible splits. Must be left
         to None when ``shuffle=False`` (as in :class:`~sklearn.model_selection.KFold`).
 
+    user_column : int or str, default=0
+        Column of ``X`` holding the user ids: a position, or a column name
+        when ``X`` is a pandas DataFrame (a name is tried first).
+
     See Also
     --------
     LeaveLastOut : Hold out the latest interactions of each user.
@@ -188,7 +192,7 @@ class PerUserKFold(BaseCrossValidator):
     2
     """
 
-    def __init__(self, n_splits=5, *, shuffle=True, random_state=None):
+    def __init__(self, n_splits=5, *, shuffle=True, random_state=None, user_column=0):
         if isinstance(n_splits, bool) or not isinstance(n_splits, numbers.Integral):
             raise ValueError(
                 f"n_splits must be an int of at least 2; got {n_splits!r}."
@@ -208,10 +212,11 @@ class PerUserKFold(BaseCrossValidator):
         self.n_splits = n_splits
         self.shuffle = bool(shuffle)
         self.random_state = random_state
+        self.user_column = user_column
 
     def _fold_of_rows(self, X):
         """Test fold of each row of ``X`` (``-1`` for rows always in train)."""
-        codes, n_users = _encode_users(X)
+        codes, n_users = _encode_users(X, self.user_column)
         n_splits = self.n_splits
         if self.shuffle:
             rng = check_random_state(self.random_state)
@@ -296,6 +301,10 @@ class LeaveLastOut(BaseCrossValidator):
         datetimes or sortable strings. When None, the row order of ``X`` is
         the time order (later rows are more recent).
 
+    user_column : int or str, default=0
+        Column of ``X`` holding the user ids: a position, or a column name
+        when ``X`` is a pandas DataFrame (a name is tried first).
+
     See Also
     --------
     PerUserKFold : K-fold split within each user.
@@ -320,14 +329,15 @@ class LeaveLastOut(BaseCrossValidator):
     (array([0, 1, 3]), array([2, 4]))
     """
 
-    def __init__(self, n=1, *, time_column=None):
+    def __init__(self, n=1, *, time_column=None, user_column=0):
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"n must be a positive int; got n={n!r}.")
         self.n = int(n)
         self.time_column = time_column
+        self.user_column = user_column
 
     def _iter_test_indices(self, X=None, y=None, groups=None):
-        codes, n_users = _encode_users(X)
+        codes, n_users = _encode_users(X, self.user_column)
         key = None
         if self.time_column is not None:
             key = _time_values(X, self.time_column)
@@ -387,7 +397,7 @@ class LeaveLastOut(BaseCrossValidator):
 # Single split
 # --------------------------------------------------------------------------- #
 def train_test_split_interactions(
-    X, y=None, *, test_size=0.2, random_state=None, shuffle=True
+    X, y=None, *, test_size=0.2, random_state=None, shuffle=True, user_column=0
 ):
     """Split interactions into train and test sets within each user.
 
@@ -416,6 +426,10 @@ def train_test_split_interactions(
     shuffle : bool, default=True
         Whether to draw each user's test interactions at random. When False,
         the last rows of each user (in row order) are the test set.
+
+    user_column : int or str, default=0
+        Column of ``X`` holding the user ids: a position, or a column name
+        when ``X`` is a pandas DataFrame (a name is tried first).
 
     Returns
     -------
@@ -456,7 +470,7 @@ def train_test_split_interactions(
     if y is not None:
         check_consistent_length(X, y)
 
-    codes, n_users = _encode_users(X)
+    codes, n_users = _encode_users(X, user_column)
     key = None
     if shuffle:
         key = check_random_state(random_state).random_sample(len(codes))

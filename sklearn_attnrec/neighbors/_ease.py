@@ -87,6 +87,11 @@ class EASE(RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator)
         per item; 500 was chosen on inner 80/20 splits of the training parts of
         MovieLens 100K's folds (see Notes), and the paper reports 200-1000 on
         MovieLens 20M, Netflix and the Million Song Data.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         An unknown user has no history: ``"fallback"`` scores items by their
         popularity (the share of training users who interacted with them); an
@@ -158,8 +163,9 @@ class EASE(RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator)
     (3, 3)
     """
 
-    def __init__(self, alpha=500.0, *, handle_unknown="fallback"):
+    def __init__(self, alpha=500.0, *, columns=None, handle_unknown="fallback"):
         self.alpha = alpha
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     @fit_atomically

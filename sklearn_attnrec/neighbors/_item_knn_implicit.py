@@ -154,6 +154,11 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
         value ``L_i`` relative to the mean item's divides its weights
         (``implicit``'s default is 0.75; 0.4 ranks better on MovieLens, see
         Notes).
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         ``"fallback"``: a user unseen in fit scores each item by its
         popularity (``item_popularity_``); an item unseen in fit scores 0.
@@ -281,6 +286,7 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
         weighting="bm25",
         bm25_k1=1.2,
         bm25_b=0.4,
+        columns=None,
         handle_unknown="fallback",
         n_jobs=None,
     ):
@@ -288,6 +294,7 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
         self.weighting = weighting
         self.bm25_k1 = bm25_k1
         self.bm25_b = bm25_b
+        self.columns = columns
         self.handle_unknown = handle_unknown
         self.n_jobs = n_jobs
 

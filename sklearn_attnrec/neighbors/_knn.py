@@ -179,6 +179,7 @@ class _NeighborhoodRegressor(
         baseline=None,
         clip=True,
         ranking="relevance",
+        columns=None,
         handle_unknown="fallback",
         n_jobs=None,
         verbose=0,
@@ -194,6 +195,7 @@ class _NeighborhoodRegressor(
         self.baseline = baseline
         self.clip = clip
         self.ranking = ranking
+        self.columns = columns
         self.handle_unknown = handle_unknown
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -615,6 +617,11 @@ class UserKNNRegressor(_NeighborhoodRegressor):
         evidence times ``Φ((r̂_ui − r̄_u) / σ)`` (see Notes); ``"rating"``: the
         predicted rating, which puts items with few, enthusiastic ratings
         first and ranks worse than popularity on MovieLens.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Pairs with a user or item unseen in fit: ``"fallback"`` predicts the
         fitted baseline, which drops the unknown bias (``μ + b_i`` for an
@@ -836,6 +843,11 @@ class ItemKNNRegressor(_NeighborhoodRegressor):
         evidence times ``Φ((r̂_ui − r̄_u) / σ)`` (see Notes); ``"rating"``: the
         predicted rating, which puts items with few, enthusiastic ratings
         first and ranks worse than popularity on MovieLens.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Pairs with a user or item unseen in fit: ``"fallback"`` predicts the
         fitted baseline, which drops the unknown bias (``μ + b_i`` for an

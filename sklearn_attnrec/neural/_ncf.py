@@ -82,6 +82,11 @@ class NeuralCF(
         torch device, e.g. ``"cuda"``, or ``"auto"``.
     verbose : int, default=0
         Print skorch's per-epoch table.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         An unknown user (item) is scored with the mean user (item) embedding:
         the "average user"; ``"error"`` raises.
@@ -149,6 +154,7 @@ class NeuralCF(
         random_state=None,
         device="cpu",
         verbose=0,
+        columns=None,
         handle_unknown="fallback",
     ):
         self.architecture = architecture
@@ -166,6 +172,7 @@ class NeuralCF(
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     def _check_params(self):

@@ -286,6 +286,11 @@ class SequentialRecommender(
         users). Cross-validation and ranking scorers split and score rows, so
         use ``"interactions"`` with ``GridSearchCV``; a fitted model serves any
         history through :meth:`recommend_for_history`.
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         Unknown users get item popularity (share of training interactions) as
         scores; an unknown item scored for a known user gets that user's lowest
@@ -389,6 +394,7 @@ class SequentialRecommender(
         callbacks=None,
         accelerate=False,
         input="interactions",
+        columns=None,
         handle_unknown="fallback",
         random_state=None,
         device="cpu",
@@ -414,6 +420,7 @@ class SequentialRecommender(
         self.callbacks = callbacks
         self.accelerate = accelerate
         self.input = input
+        self.columns = columns
         self.handle_unknown = handle_unknown
         self.random_state = random_state
         self.device = device

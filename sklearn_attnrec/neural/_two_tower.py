@@ -151,6 +151,11 @@ class TwoTowerRetriever(
     random_state : int, RandomState instance or None, default=None
     device : str, default="cpu"
     verbose : int, default=0
+    columns : sequence of str or int, default=None
+        The columns of ``X`` to read, in the order the model reads them: the
+        user ids, the item ids, then any further column it uses (such as the
+        time): names of a DataFrame's columns, or positions. None reads ``X``
+        by position. See :doc:`/own_data`.
     handle_unknown : {"fallback", "error"}, default="fallback"
         An unknown user or item is passed through its tower with the learned
         "unknown" id embedding and no features (in ``recommend`` and
@@ -232,6 +237,7 @@ class TwoTowerRetriever(
         random_state=None,
         device="cpu",
         verbose=0,
+        columns=None,
         handle_unknown="fallback",
     ):
         self.n_components = n_components
@@ -255,6 +261,7 @@ class TwoTowerRetriever(
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
+        self.columns = columns
         self.handle_unknown = handle_unknown
 
     # -- fitting ---------------------------------------------------------------

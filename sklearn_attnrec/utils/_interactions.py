@@ -1,5 +1,7 @@
 """Reading interaction data: ``X`` of shape (n, >=2) holding ``[user, item, ...]``."""
 
+import numbers
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -29,6 +31,75 @@ def as_interaction_array(X):
             f"and item ids in the second; got shape {X.shape}"
         )
     return X
+
+
+def select_columns(X, columns, owner="columns"):
+    """The columns ``columns`` of ``X``, in that order (``X`` itself if None).
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_columns)
+    columns : sequence of str or int, or None
+        Column names of a DataFrame, or positions (for any ``X``); a name is
+        looked up first.
+    owner : str
+        How to name the parameter in error messages.
+
+    Returns
+    -------
+    X_selected : DataFrame or ndarray of shape (n_samples, len(columns))
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"rating": [4], "movieId": [7], "userId": [1]})
+    >>> select_columns(frame, ["userId", "movieId"]).columns.tolist()
+    ['userId', 'movieId']
+    """
+    if columns is None:
+        return X
+    if isinstance(columns, (str, bytes)) or not hasattr(columns, "__len__"):
+        raise ValueError(
+            f"{owner} must be a sequence of column names or positions, e.g. "
+            f"['userId', 'movieId']; got {columns!r}"
+        )
+    columns = list(columns)
+    if len(columns) < 2 or len(set(map(repr, columns))) < len(columns):
+        raise ValueError(
+            f"{owner} must name at least the user and the item columns, each once; "
+            f"got {columns!r}"
+        )
+    if hasattr(X, "iloc"):
+        positions = []
+        for column in columns:
+            if column in X.columns:
+                positions.append(X.columns.get_loc(column))
+            elif isinstance(column, numbers.Integral) and not isinstance(column, bool):
+                positions.append(_position(column, X.shape[1], owner))
+            else:
+                raise ValueError(
+                    f"{owner}: X has no column {column!r}; its columns are "
+                    f"{X.columns.tolist()}"
+                )
+        return X.iloc[:, positions]
+    if not all(
+        isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in columns
+    ):
+        raise ValueError(
+            f"{owner}={columns!r} names columns, which needs a pandas DataFrame; X "
+            f"is a {type(X).__name__}: pass positions or a DataFrame"
+        )
+    X = as_interaction_array(X)
+    return X[:, [_position(c, X.shape[1], owner) for c in columns]]
+
+
+def _position(position, n_columns, owner):
+    if not -n_columns <= position < n_columns:
+        raise ValueError(
+            f"{owner}: column position {position} is out of range for X with "
+            f"{n_columns} columns"
+        )
+    return position
 
 
 def interaction_columns(X):
