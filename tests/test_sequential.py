@@ -44,7 +44,10 @@ def _histories(train, users):
 @pytest.mark.parametrize("loss", ["bce", "gbce", "softmax"])
 def test_recovers_the_markov_rule_where_popularity_cannot(markov, loss):
     _, train, test = markov
-    model = SequentialRecommender(max_iter=30, loss=loss, **TINY).fit(train)
+    # gBCE learns more slowly: after 30 epochs 3 of 12 seeds were still below
+    # HR 0.7 (0.56-0.75); after 60 all 12 reached 0.88-0.92.
+    max_iter = 60 if loss == "gbce" else 30
+    model = SequentialRecommender(max_iter=max_iter, loss=loss, **TINY).fit(train)
     histories = _histories(train, test[:, 0])
     top, _ = model.recommend_for_history(histories, n=1, exclude_seen=False)
     hr_model = np.mean(top[:, 0] == test[:, 1])

@@ -193,7 +193,9 @@ def test_tokenizer_chains_with_a_language_model():
             n_heads=2,
             n_layers=1,
             block_size=8,
-            max_iter=60,
+            # 60 steps left 6 of 14 seeds on a plateau (-1.1); 150 reach the
+            # rule at each of 20 seeds measured (-0.001).
+            max_iter=150,
             warmup_steps=0,
             learning_rate=1e-2,
             min_learning_rate=1e-2,
