@@ -276,8 +276,9 @@ def test_recommend_for_history_folds_in_a_user(estimator, data):
 def test_recommend_for_history_rejects_bad_histories(estimator, data):
     X, y = data
     model = _fit(estimator, X, y)
-    with pytest.raises(ValueError, match="histories must be a list of item-id lists"):
-        model.recommend_for_history("abc")
+    for bad in ("abc", None, 5):
+        with pytest.raises(ValueError, match="histories must be a list of item-id"):
+            model.recommend_for_history(bad)
     with pytest.raises(ValueError, match="n must be a positive integer"):
         model.recommend_for_history([[X[0, 1]]], n=0)
 
@@ -437,3 +438,36 @@ def test_seeded_fits_are_identical_in_another_process(data, tmp_path):
         np.testing.assert_array_equal(
             _fit(estimator, X, y).predict(X), theirs[name], err_msg=name
         )
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_predict_memory_grows_with_user_blocks_not_pairs(estimator):
+    """Scoring every pair of 300 users x 400 items: a row of item scores per
+    pair would take 384 MB; per block of users it takes a few MB."""
+    import tracemalloc
+    import warnings
+
+    X, y = make_interactions(n_users=300, n_items=400, density=0.03, random_state=0)
+    y = np.clip(y, 1, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = _fit(estimator, X, y)
+    users, items = model.user_ids_, model.item_ids_
+    pairs = np.column_stack([np.repeat(users, len(items)), np.tile(items, len(users))])
+    tracemalloc.start()
+    try:
+        model.predict(pairs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6, f"{peak / 1e6:.0f} MB"
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_fitted_with_a_time_column_predicts_plain_pairs(estimator, data):
+    X, y = data
+    timed = np.column_stack([X[:, :2], np.arange(len(X))])
+    model = _fit(estimator, timed, y)
+    if model._reads_extra_columns:
+        return
+    np.testing.assert_array_equal(model.predict(X[:, :2]), model.predict(timed))

@@ -26,8 +26,6 @@ from ._similarity import truncate_rows
 _WEIGHTINGS = ("bm25", "tfidf", "cosine", None)
 # Bound on the (item, item) products of one block of rows of the similarity.
 _BLOCK_ENTRIES = 1 << 22
-# Pairs scored at once by predict: bounds its sparse temporaries.
-_PAIR_BLOCK = 1 << 16
 
 
 def _idf(R):
@@ -361,19 +359,8 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
         return (histories @ self.similarity_).toarray()
 
     def _predict_pairs(self, user_index, item_index):
-        out = np.zeros(len(user_index))
-        known_item = item_index != UNKNOWN
-        new_user = (user_index == UNKNOWN) & known_item
-        out[new_user] = self.item_popularity_[item_index[new_user]]
-        pairs = np.flatnonzero((user_index != UNKNOWN) & known_item)
-        if len(pairs):
-            ST = self.similarity_.T.tocsr()  # row i: S[:, i]
-            for start in range(0, len(pairs), _PAIR_BLOCK):
-                chunk = pairs[start : start + _PAIR_BLOCK]
-                R = self.user_items_[user_index[chunk]]
-                products = R.multiply(ST[item_index[chunk]])
-                out[chunk] = np.asarray(products.sum(axis=1)).ravel()
-        return out
+        # Unknown user: popularity (as _score_items); unknown item: 0.
+        return self._pair_scores(user_index, item_index, unknown_item=0.0)
 
     def similar_items(self, items, n=10):
         """The ``n`` items most similar to each of ``items``.
