@@ -61,7 +61,7 @@ from sklearn_attnrec.metrics import (  # noqa: E402
     near_duplicate_list_share,
     novelty,
 )
-from sklearn_attnrec.metrics._ranking import _topk_indices  # noqa: E402
+from sklearn_attnrec.utils._topk import topk_indices  # noqa: E402
 from sklearn_attnrec.utils._vocabulary import encode_ids  # noqa: E402
 
 K = 10
@@ -194,7 +194,7 @@ def top_lists(model, users):
     lists = []
     for start in range(0, len(index), 512):
         scores = model._ranking_scores(index[start : start + 512], True)
-        lists.append(_topk_indices(scores, K))
+        lists.append(topk_indices(scores, K))
     return np.vstack(lists)
 
 

@@ -21,8 +21,8 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .metrics._ranking import _topk_indices
 from .utils._interactions import interaction_matrix, mask_seen, select_columns
+from .utils._topk import topk_indices
 from .utils._vocabulary import UNKNOWN, encode_ids, fit_vocabulary
 
 _HANDLE_UNKNOWN = ("fallback", "error")
@@ -518,7 +518,7 @@ class RecommenderMixin:
                 scores[:, blocked] = -np.inf
             if candidates is not None:
                 scores = scores[:, candidates]
-            top = _topk_indices(scores, n_out)
+            top = topk_indices(scores, n_out)
             out_scores[rows] = np.take_along_axis(scores, top, axis=1)
             out_items[rows] = top if candidates is None else candidates[top]
         item_ids = self.item_ids_[out_items]

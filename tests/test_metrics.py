@@ -18,11 +18,9 @@ from sklearn_attnrec.metrics import (
     recall_at_k,
     reciprocal_rank,
 )
-from sklearn_attnrec.metrics._ranking import (
-    _METRICS,
-    _ranking_metric_from_gains,
-    _topk_indices,
-)
+from sklearn_attnrec.metrics._ranking import _METRICS, _ranking_metric_from_gains
+from sklearn_attnrec.utils import _topk
+from sklearn_attnrec.utils._topk import topk_indices
 
 ALL_METRICS = [
     precision_at_k,
@@ -314,24 +312,24 @@ def test_topk_indices_rank_order_and_ties():
         ]
     )
     np.testing.assert_array_equal(
-        _topk_indices(y_score, 3), [[1, 3, 0], [0, 1, 2], [2, 1, 3]]
+        topk_indices(y_score, 3), [[1, 3, 0], [0, 1, 2], [2, 1, 3]]
     )
     np.testing.assert_array_equal(
-        _topk_indices(y_score, 10), [[1, 3, 0, 2, 4], [0, 1, 2, 3, 4], [2, 1, 3, 4, 0]]
+        topk_indices(y_score, 10), [[1, 3, 0, 2, 4], [0, 1, 2, 3, 4], [2, 1, 3, 4, 0]]
     )
     np.testing.assert_array_equal(
-        _topk_indices(sp.csr_matrix(np.where(np.isinf(y_score), 0, y_score)), 2),
+        topk_indices(sp.csr_matrix(np.where(np.isinf(y_score), 0, y_score)), 2),
         [[1, 3], [0, 1], [1, 3]],
     )
 
 
 def test_topk_indices_matches_stable_argsort(monkeypatch):
-    monkeypatch.setattr(_ranking, "_BLOCK_SIZE", 5)
+    monkeypatch.setattr(_topk, "_BLOCK_ROWS", 5)
     rng = np.random.RandomState(3)
     y_score = rng.randint(0, 3, size=(23, 17)).astype(float)
     full = np.argsort(-y_score, axis=1, kind="stable")
     for k in (1, 4, 16, 17, 30):
-        np.testing.assert_array_equal(_topk_indices(y_score, k), full[:, :k])
+        np.testing.assert_array_equal(topk_indices(y_score, k), full[:, :k])
 
 
 # --------------------------------------------------------------------------- #

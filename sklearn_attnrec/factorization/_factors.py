@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import check_n
-from ..metrics._ranking import _topk_indices
+from ..utils._topk import topk_indices
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -50,5 +50,5 @@ class FactorModelMixin:
         unit = factors / np.where(norms > 0, norms, 1)[:, None]
         similarity = unit[index] @ unit.T
         similarity[np.arange(len(index)), index] = -np.inf
-        top = _topk_indices(similarity, min(n, len(self.item_ids_) - 1))
+        top = topk_indices(similarity, min(n, len(self.item_ids_) - 1))
         return self.item_ids_[top], np.take_along_axis(similarity, top, axis=1)

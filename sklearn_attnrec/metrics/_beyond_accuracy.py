@@ -35,8 +35,8 @@ from sklearn.utils import check_array, gen_batches
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._interactions import interaction_columns, mask_seen
+from ..utils._topk import topk_indices
 from ..utils._vocabulary import UNKNOWN, encode_ids
-from ._ranking import _topk_indices
 from ._scorer import _SCORES_PER_BLOCK, _find_recommender, _scores_by_predict
 
 __all__ = [
@@ -832,7 +832,7 @@ class _BeyondAccuracyScorer:
                 )
                 if self.exclude_seen:
                     mask_seen(scores, user_index[block], recommender.user_items_)
-            top = _topk_indices(scores, k)
+            top = topk_indices(scores, k)
             # Seen items (score -inf) fill the lists of users with fewer than k
             # eligible items: they are not recommendations.
             top[np.take_along_axis(scores, top, axis=1) == -np.inf] = -1

@@ -26,6 +26,8 @@ import scipy.sparse as sp
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils import check_array, gen_batches
 
+from ..utils._topk import dense_rows as _dense_rows
+from ..utils._topk import topk_block as _topk_block
 from ..utils._validation import check_scalar
 
 __all__ = [
@@ -153,85 +155,6 @@ def _discount(k):
 # --------------------------------------------------------------------------- #
 # Top-k selection
 # --------------------------------------------------------------------------- #
-def _topk_indices(y_score, k):
-    """Column indices of the ``k`` best scores of each row, in rank order.
-
-    Higher scores rank first; ties are broken by column index (lower index
-    first), so the result is deterministic.
-
-    Parameters
-    ----------
-    y_score : {array-like, sparse matrix} of shape (n_users, n_items)
-        Scores without NaN (``-inf``/``inf`` are allowed). Sparse input is
-        densified one block of rows at a time.
-
-    k : int
-        Number of items to select; values larger than ``n_items`` select
-        all items.
-
-    Returns
-    -------
-    indices : ndarray of shape (n_users, min(k, n_items))
-        ``indices[u, r]`` is the column of the item ranked ``r + 1`` for user
-        ``u``.
-    """
-    if not sp.issparse(y_score):
-        y_score = np.asarray(y_score)
-    if y_score.ndim != 2:
-        raise ValueError(f"y_score must be 2-D; got shape {y_score.shape}.")
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"k must be a positive int; got {k!r}.")
-    n_users, n_items = y_score.shape
-    k_eff = min(int(k), n_items)
-    out = np.empty((n_users, k_eff), dtype=np.intp)
-    for rows in gen_batches(n_users, _BLOCK_SIZE):
-        out[rows] = _topk_block(_dense_rows(y_score, rows), k_eff)
-    return out
-
-
-def _topk_block(scores, k):
-    """Top-``k`` column indices of a dense block; ``k <= n_items``."""
-    n_rows, n_items = scores.shape
-    if scores.dtype.kind not in "fc":
-        scores = scores.astype(np.float64)
-    if k >= n_items:
-        return np.argsort(-scores, axis=1, kind="stable")
-    # Fast path: any k columns holding the k largest values, then a check that
-    # no value tied with the k-th largest was left out at a lower column index.
-    cols = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k :]
-    cols.sort(axis=1)
-    picked = np.take_along_axis(scores, cols, axis=1)
-    kth = picked.min(axis=1, keepdims=True)
-    tied_picked = np.count_nonzero(picked == kth, axis=1)
-    tied_all = np.count_nonzero(scores == kth, axis=1)
-    straddling = np.flatnonzero(tied_all > tied_picked)
-    if len(straddling):
-        cols[straddling] = _topk_with_ties(scores[straddling], kth[straddling], k)
-        picked = np.take_along_axis(scores, cols, axis=1)
-    # Columns are in increasing order, so a stable sort by decreasing score
-    # keeps lower columns first among equal scores.
-    order = np.argsort(-picked, axis=1, kind="stable")
-    return np.take_along_axis(cols, order, axis=1)
-
-
-def _topk_with_ties(scores, kth, k):
-    """Top-k columns (in column order) when the k-th value is tied across the
-    boundary: everything above it, then the tied columns of lowest index."""
-    better = scores > kth
-    n_missing = k - np.count_nonzero(better, axis=1)
-    tied = scores == kth
-    chosen = better | (tied & (np.cumsum(tied, axis=1) <= n_missing[:, None]))
-    # np.nonzero walks row-major: exactly k columns per row, in column order.
-    return np.nonzero(chosen)[1].reshape(len(scores), k)
-
-
-def _dense_rows(X, rows):
-    """Dense ``X[rows]`` (densifies only that block of a sparse matrix)."""
-    if sp.issparse(X):
-        return X[rows].toarray()
-    return np.asarray(X[rows])
-
-
 def _ideal_gains(gains, k):
     """The ``k`` largest gains of each row, sorted decreasingly, 0-padded."""
     n_rows, n_items = gains.shape

@@ -9,8 +9,9 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._interactions import interaction_columns, mask_seen
+from ..utils._topk import topk_indices
 from ..utils._vocabulary import UNKNOWN, encode_ids
-from ._ranking import _ranking_metric_from_gains, _topk_indices
+from ._ranking import _ranking_metric_from_gains
 
 _METRIC_NAMES = {
     "precision": "precision",
@@ -165,7 +166,7 @@ class _RankingScorer:
                 )
                 if self.exclude_seen:
                     mask_seen(scores, user_index[block], recommender.user_items_)
-            top = _topk_indices(scores, self.k)
+            top = topk_indices(scores, self.k)
             top_gains = np.take_along_axis(relevance[block].toarray(), top, axis=1)
             # Fewer candidates than k: the missing ranks are misses.
             top_gains = np.pad(top_gains, ((0, 0), (0, self.k - top.shape[1])))

@@ -17,8 +17,8 @@ from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin, check_n
-from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
+from ..utils._topk import topk_indices
 from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import truncate_rows
@@ -403,7 +403,7 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
         query = np.repeat(np.arange(len(items)), np.diff(rows.indptr))
         dense[query, rows.indices] = rows.data
         # One more than needed, then drop the query itself (or the last one).
-        top = _topk_indices(dense, n_out + 1)
+        top = topk_indices(dense, n_out + 1)
         keep = top != index[:, None]
         keep[keep.all(axis=1), -1] = False
         top = top[keep].reshape(len(items), n_out)

@@ -9,7 +9,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin, check_n
 from ..baselines import BaselineRegressor
-from ..metrics._ranking import _topk_indices
 from ..utils._fitting import fit_atomically
 from ..utils._progress import warn_if_constant_ratings
 from ..utils._relevance import (
@@ -19,6 +18,7 @@ from ..utils._relevance import (
     relevance_scores,
     user_mean_ratings,
 )
+from ..utils._topk import topk_indices
 from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._similarity import (
@@ -540,7 +540,7 @@ class _NeighborhoodRegressor(
             rows.data
         )
         # One more than needed, then drop the query itself (or the last one).
-        top = _topk_indices(dense, n_out + 1)
+        top = topk_indices(dense, n_out + 1)
         keep = top != index[:, None]
         keep[keep.all(axis=1), -1] = False
         top = top[keep].reshape(len(ids), n_out)

@@ -15,8 +15,8 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.utils import gen_batches
 
-from ..metrics._ranking import _topk_indices
 from ..utils._progress import progress
+from ..utils._topk import topk_indices
 
 # Bound on the pairs of rows of one block (rows * n_rows); the dense worst case
 # of the block's products.
@@ -55,7 +55,7 @@ def top_k_per_segment(segment, key, n_segments, k):
         offsets = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
         padded = np.full((len(members), counts.max()), -np.inf)
         padded[rows, offsets] = key[np.repeat(starts[members], counts) + offsets]
-        top = _topk_indices(padded, k)
+        top = topk_indices(padded, k)
         selected[(starts[members][:, None] + top).ravel()] = True
     return selected
 

@@ -10,10 +10,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin, recommendations_frame
-from ..metrics._ranking import _topk_indices
 from ..retrieval import make_index
 from ..retrieval._index import _duplicated_ids
 from ..utils._fitting import fit_atomically
+from ..utils._topk import topk_indices
 from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
@@ -532,7 +532,7 @@ class TwoTowerRetriever(
                 @ self.new_item_vectors_[added].T.astype(np.float64),
             ]
         )
-        top = _topk_indices(scores, min(n, len(candidate_ids)))
+        top = topk_indices(scores, min(n, len(candidate_ids)))
         return candidate_ids[top], np.take_along_axis(scores, top, axis=1)
 
     def _seen(self, user_index, found):

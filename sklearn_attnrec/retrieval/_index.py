@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..metrics._ranking import _topk_indices
+from ..utils._topk import topk_indices
 
 _METRICS = ("dot", "cosine")
 
@@ -170,7 +170,7 @@ class ExactIndex(_BaseIndex):
         scores = np.empty((len(queries), k), dtype=np.float32)
         for start in range(0, len(queries), self._BLOCK):
             block = queries[start : start + self._BLOCK] @ self._vectors.T
-            top = _topk_indices(block, k)
+            top = topk_indices(block, k)
             positions[start : start + len(block)] = top
             scores[start : start + len(block)] = np.take_along_axis(block, top, axis=1)
         return positions, scores
