@@ -27,8 +27,15 @@ from .utils._vocabulary import UNKNOWN, encode_ids, fit_vocabulary
 
 _HANDLE_UNKNOWN = ("fallback", "error")
 
-# Users scored per block in ``recommend``: bounds memory at block * n_items floats.
+# Users scored at once when ranking (recommend, the scorers, pairs): at most
+# _USER_BLOCK users and _SCORES_PER_BLOCK scores (users * n_items floats).
 _USER_BLOCK = 1024
+_SCORES_PER_BLOCK = 2**21
+
+
+def user_block_size(n_items):
+    """Users whose scores of ``n_items`` items are held at once."""
+    return max(1, min(_USER_BLOCK, _SCORES_PER_BLOCK // max(n_items, 1)))
 
 
 def _keep_id_types(X):
@@ -366,6 +373,51 @@ class RecommenderMixin:
             block_scores, np.asarray(users), n, items, filter_items, as_frame
         )
 
+    def check_interactions(self, X):
+        """Validate interactions ``X`` against the fitted model.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, >=2)
+            Rows of ``[user_id, item_id, ...]`` (or the ``columns`` named).
+
+        Returns
+        -------
+        X_ids : ndarray of shape (n_samples, 2)
+            The user and item ids of each row (all the columns for a model
+            that reads item features from ``X``).
+        """
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def iter_item_scores(self, users, *, exclude_seen=True):
+        """Ranking scores of every item for blocks of users.
+
+        The hook the ranking scorers use: memory is bounded by a block of
+        users times the catalogue, whatever the number of users.
+
+        Parameters
+        ----------
+        users : array-like of shape (n_users,)
+            Raw user ids; unknown ones get the model's fallback (or raise with
+            ``handle_unknown="error"``).
+        exclude_seen : bool, default=True
+            Give the items each user had in training the score ``-inf``.
+
+        Yields
+        ------
+        rows : slice
+            The positions in ``users`` of this block.
+        scores : ndarray of shape (block size, n_items)
+            Scores of the items of ``item_ids_`` (the ones ``recommend``
+            ranks by), in float64.
+        """
+        user_index = self._recommend_users(users, 1)
+        step = user_block_size(len(self.item_ids_))
+        for start in range(0, len(user_index), step):
+            rows = slice(start, min(start + step, len(user_index)))
+            yield rows, self._ranking_scores(user_index[rows], exclude_seen)
+
     def recommend_for_history(
         self,
         histories,
@@ -511,8 +563,9 @@ class RecommenderMixin:
         n_rows = len(row_ids)
         out_items = np.empty((n_rows, n_out), dtype=np.int64)
         out_scores = np.empty((n_rows, n_out), dtype=np.float64)
-        for start in range(0, n_rows, _USER_BLOCK):
-            rows = slice(start, min(start + _USER_BLOCK, n_rows))
+        step = user_block_size(len(self.item_ids_))
+        for start in range(0, n_rows, step):
+            rows = slice(start, min(start + step, n_rows))
             scores = block_scores(rows)
             if blocked is not None:
                 scores[:, blocked] = -np.inf
@@ -535,12 +588,13 @@ class RecommenderMixin:
         distinct, inverse = np.unique(users, return_inverse=True)
         inverse = inverse.ravel()
         known_item = items != UNKNOWN
-        for start in range(0, len(distinct), _USER_BLOCK):
-            rows = np.flatnonzero((inverse >= start) & (inverse < start + _USER_BLOCK))
+        step = user_block_size(len(self.item_ids_))
+        for start in range(0, len(distinct), step):
+            rows = np.flatnonzero((inverse >= start) & (inverse < start + step))
             if not len(rows):
                 continue
             scores = np.asarray(
-                self._score_items(distinct[start : start + _USER_BLOCK]), np.float64
+                self._score_items(distinct[start : start + step]), np.float64
             )
             local = inverse[rows] - start
             if unknown_item == "min":

@@ -345,7 +345,6 @@ def test_recommend_scores_equal_predict(estimator, data):
 @pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
 def test_user_blocks_do_not_change_the_results(estimator, data, monkeypatch):
     from sklearn_attnrec import base
-    from sklearn_attnrec.metrics import _scorer
 
     X, y = data
     model = _fit(estimator, X, y)
@@ -357,7 +356,6 @@ def test_user_blocks_do_not_change_the_results(estimator, data, monkeypatch):
         scorer(model, X[::3]),
     )
     monkeypatch.setattr(base, "_USER_BLOCK", 3)
-    monkeypatch.setattr(_scorer, "_SCORES_PER_BLOCK", 3 * len(model.item_ids_))
     blocked = (
         model.recommend(users, n=5),
         model.predict(X),

@@ -34,10 +34,10 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import check_array, gen_batches
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils._interactions import interaction_columns, mask_seen
+from ..utils._interactions import interaction_columns
 from ..utils._topk import topk_indices
 from ..utils._vocabulary import UNKNOWN, encode_ids
-from ._scorer import _SCORES_PER_BLOCK, _find_recommender, _scores_by_predict
+from ._scorer import _find_recommender, _score_blocks
 
 __all__ = [
     "average_recommendation_popularity",
@@ -797,7 +797,7 @@ class _BeyondAccuracyScorer:
         recommender, direct = _find_recommender(estimator)
         check_is_fitted(recommender)
         if direct:
-            X = recommender._validate_X(X, reset=False)
+            X = recommender.check_interactions(X)
         users, _ = interaction_columns(X)
         test_users = np.unique(users)
         if len(test_users) == 0:
@@ -817,21 +817,10 @@ class _BeyondAccuracyScorer:
         """Top-k item indices of each test user, ``-1`` for excluded slots."""
         n_items = len(recommender.item_ids_)
         k = min(self.k, n_items)
-        user_index = encode_ids(test_users, recommender.user_ids_)
         recommended = np.empty((len(test_users), k), dtype=np.intp)
-        step = max(1, min(1024, _SCORES_PER_BLOCK // max(n_items, 1)))
-        for start in range(0, len(test_users), step):
-            block = slice(start, start + step)
-            if direct:
-                scores = recommender._ranking_scores(
-                    user_index[block], self.exclude_seen
-                )
-            else:
-                scores = _scores_by_predict(
-                    estimator, recommender, X, test_users[block]
-                )
-                if self.exclude_seen:
-                    mask_seen(scores, user_index[block], recommender.user_items_)
+        for block, scores in _score_blocks(
+            estimator, recommender, direct, X, test_users, self.exclude_seen
+        ):
             top = topk_indices(scores, k)
             # Seen items (score -inf) fill the lists of users with fewer than k
             # eligible items: they are not recommendations.

@@ -115,7 +115,7 @@ class _SampledRankingScorer:
                 "sampled ranking needs a recommender of sklearn_attnrec itself "
                 f"(got {type(estimator).__name__})"
             )
-        X = recommender._validate_X(X, reset=False)
+        X = recommender.check_interactions(X)
         users, items = interaction_columns(X)
         user_index = encode_ids(users, recommender.user_ids_)
         item_index = encode_ids(items, recommender.item_ids_)
@@ -133,7 +133,14 @@ class _SampledRankingScorer:
         ranks = np.empty(len(users), dtype=np.int64)
         for start in range(0, len(users), _ROW_BLOCK):
             rows = slice(start, start + _ROW_BLOCK)
-            scores = np.asarray(recommender._score_items(user_index[rows]), float)
+            scores = np.vstack(
+                [
+                    block
+                    for _, block in recommender.iter_item_scores(
+                        users[rows], exclude_seen=False
+                    )
+                ]
+            )
             positive = np.take_along_axis(
                 scores, np.maximum(item_index[rows], 0)[:, None], axis=1
             )

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
+from ..base import RecommenderMixin, user_block_size
 from ..utils._interactions import interaction_columns, mask_seen
 from ..utils._topk import topk_indices
 from ..utils._vocabulary import UNKNOWN, encode_ids
@@ -96,10 +97,10 @@ def make_ranking_scorer(metric="ndcg", k=10, threshold=None, *, exclude_seen=Tru
 
 def _find_recommender(estimator):
     """The estimator itself if it ranks items, else the first recommender step."""
-    if hasattr(estimator, "_score_items"):
+    if isinstance(estimator, RecommenderMixin):
         return estimator, True
     for _, step in getattr(estimator, "steps", []):
-        if hasattr(step, "_score_items"):
+        if isinstance(step, RecommenderMixin):
             return step, False
     raise TypeError(
         f"{type(estimator).__name__} is not a recommender and holds none: a "
@@ -128,7 +129,7 @@ class _RankingScorer:
         check_is_fitted(recommender)
         if direct:
             # Same checks as predict: column count against fit, NaN ids, ...
-            X = recommender._validate_X(X, reset=False)
+            X = recommender.check_interactions(X)
         users, items = interaction_columns(X)
         if y is not None and self.threshold is not None:
             relevant = np.asarray(y, dtype=np.float64).ravel() >= self.threshold
@@ -151,21 +152,10 @@ class _RankingScorer:
             shape=(len(test_users), n_items),
         )
 
-        user_index = encode_ids(test_users, recommender.user_ids_)
         values = np.empty(len(test_users))
-        step = max(1, min(1024, _SCORES_PER_BLOCK // max(n_items, 1)))
-        for start in range(0, len(test_users), step):
-            block = slice(start, start + step)
-            if direct:
-                scores = recommender._ranking_scores(
-                    user_index[block], self.exclude_seen
-                )
-            else:
-                scores = _scores_by_predict(
-                    estimator, recommender, X, test_users[block]
-                )
-                if self.exclude_seen:
-                    mask_seen(scores, user_index[block], recommender.user_items_)
+        for block, scores in _score_blocks(
+            estimator, recommender, direct, X, test_users, self.exclude_seen
+        ):
             top = topk_indices(scores, self.k)
             top_gains = np.take_along_axis(relevance[block].toarray(), top, axis=1)
             # Fewer candidates than k: the missing ranks are misses.
@@ -185,6 +175,23 @@ class _RankingScorer:
             stacklevel=3,
         )
         return float("nan")
+
+
+def _score_blocks(estimator, recommender, direct, X, test_users, exclude_seen):
+    """``(rows, scores)`` of every item for blocks of test users: through the
+    recommender's ranking hook, or through ``estimator.predict`` on every
+    pair (a Pipeline that holds a recommender)."""
+    if direct:
+        yield from recommender.iter_item_scores(test_users, exclude_seen=exclude_seen)
+        return
+    user_index = encode_ids(test_users, recommender.user_ids_)
+    step = user_block_size(len(recommender.item_ids_))
+    for start in range(0, len(test_users), step):
+        block = slice(start, start + step)
+        scores = _scores_by_predict(estimator, recommender, X, test_users[block])
+        if exclude_seen:
+            mask_seen(scores, user_index[block], recommender.user_items_)
+        yield block, scores
 
 
 def _scores_by_predict(estimator, recommender, X, users):
