@@ -225,6 +225,9 @@ class RecommenderMixin:
         )
         return user_index, item_index, y
 
+    # What X is (rows of interactions), for the bad-input and persistence tests.
+    _input_kind = "interactions"
+
     # Whether predict reads the columns after [user, item] (item features):
     # then X must have the columns of fit. Otherwise they are ignored.
     _reads_extra_columns = False

@@ -1,7 +1,7 @@
 """Bad and degenerate input, table-driven over every public estimator.
 
 Estimators are discovered automatically (``all_estimators``) with the tiny
-``FAST_PARAMS`` configurations, and grouped by the input they take:
+``_test_params`` configurations, and grouped by the input they take:
 
 - ``interactions``: recommenders of ``(user, item[, rating])`` rows;
 - ``sequential``: recommenders that also read a time column and histories
@@ -23,10 +23,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from sklearn_attnrec import BaselineRegressor, SequentialRecommender
-from sklearn_attnrec.base import RecommenderMixin
 from sklearn_attnrec.datasets import make_interactions, make_sequences
 from sklearn_attnrec.utils import all_estimators
-from sklearn_attnrec.utils._testing import FAST_PARAMS, estimator_instances
+from sklearn_attnrec.utils._testing import estimator_instances, fast_params
 
 pytestmark = [
     pytest.mark.usefixtures("torch_one_thread"),
@@ -37,17 +36,8 @@ pytestmark = [
 
 
 def _kind(estimator):
-    """The kind of input an estimator takes (None: unknown, a test fails)."""
-    if isinstance(estimator, RecommenderMixin):
-        if isinstance(estimator, SequentialRecommender):
-            return "sequential"
-        return "interactions"
-    tags = estimator.__sklearn_tags__()
-    if tags.input_tags.string and not tags.input_tags.two_d_array:
-        return "texts"
-    if "block_size" in estimator.get_params():
-        return "sequences"
-    return None
+    """The kind of input an estimator declares (``_input_kind``)."""
+    return getattr(estimator, "_input_kind", None)
 
 
 ESTIMATORS = estimator_instances()
@@ -705,7 +695,8 @@ def test_fast_params_cover_the_torch_models():
     torch_models = {
         name for name, kind in KINDS.items() if kind in ("sequences", "sequential")
     }
-    assert torch_models <= set(FAST_PARAMS)
+    declared = {name for name, cls in all_estimators() if fast_params(cls)}
+    assert torch_models <= declared
 
 
 # --------------------------------------------------------------------------- #
@@ -817,7 +808,7 @@ def _mf(**params):
 def _ncf(**params):
     from sklearn_attnrec import NeuralCF
 
-    return NeuralCF(**{**FAST_PARAMS["NeuralCF"], "random_state": 0, **params})
+    return NeuralCF(**{**fast_params(NeuralCF), "random_state": 0, **params})
 
 
 PROBE_CASES = [
@@ -936,7 +927,7 @@ def test_ratings_read_as_times_warn(interactions):
     X, y = interactions
     rows = np.column_stack([X[:, :2], np.round(y).astype(int), np.arange(len(X))])
     with pytest.warns(UserWarning, match="looks like ratings"):
-        _fit(SequentialRecommender(**FAST_PARAMS["SequentialRecommender"]), rows)
+        _fit(SequentialRecommender(**fast_params(SequentialRecommender)), rows)
 
 
 def test_content_features_from_a_bare_text_featuriser_are_explained():

@@ -77,3 +77,9 @@ def test_public_estimator_is_exported(name, cls):
     import sklearn_attnrec
 
     assert getattr(sklearn_attnrec, name) is cls, f"{name} missing from __all__"
+
+
+def test_every_estimator_declares_its_input_kind():
+    """The tests read what X is from ``_input_kind`` instead of guessing."""
+    kinds = {name: getattr(cls, "_input_kind", None) for name, cls in all_estimators()}
+    assert set(kinds.values()) <= {"interactions", "sequential", "sequences", "texts"}

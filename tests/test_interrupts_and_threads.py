@@ -20,7 +20,7 @@ from sklearn_attnrec import (
     TwoTowerRetriever,
 )
 from sklearn_attnrec.datasets import make_interactions, make_sequences
-from sklearn_attnrec.utils._testing import FAST_PARAMS
+from sklearn_attnrec.utils._testing import fast_params
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -92,7 +92,7 @@ CASES = {
 
 def _estimator(name, **params):
     cls, _, extra = CASES[name]
-    return cls(**{**FAST_PARAMS[name], **extra, "random_state": 0, **params})
+    return cls(**{**fast_params(cls), **extra, "random_state": 0, **params})
 
 
 def _outputs(model, queries):

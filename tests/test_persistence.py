@@ -45,13 +45,14 @@ def _is_torch(estimator):
 
 def _data(estimator):
     """Training data of the kind the estimator takes."""
-    if isinstance(estimator, RecommenderMixin):
-        if isinstance(estimator, SequentialRecommender):
-            return make_sequences(n_users=10, n_items=8, random_state=0), None
+    kind = estimator._input_kind  # declared by every estimator
+    if kind == "sequential":
+        return make_sequences(n_users=10, n_items=8, random_state=0), None
+    if kind == "interactions":
         return make_interactions(n_users=20, n_items=12, density=0.3, random_state=0)
-    tags = estimator.__sklearn_tags__()
-    if tags.input_tags.string and not tags.input_tags.two_d_array:
+    if kind == "texts":
         return TEXTS, None
+    tags = estimator.__sklearn_tags__()
     rng = np.random.RandomState(0)
     X = rng.randint(1, 6, size=(24, 8))
     return X, ((X == 3).any(axis=1).astype(int) if tags.target_tags.required else None)

@@ -358,6 +358,18 @@ class CausalLMTransformer(
     array([3, 0, 1, 2, 3])
     """
 
+    # Tiny sizes for the package's own tests (read by utils._testing).
+    _test_params = {
+        "embedding_dim": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "block_size": 16,
+        "max_iter": 2,
+        "warmup_steps": 0,
+    }
+    # What X is, for the bad-input and persistence tests.
+    _input_kind = "sequences"
+
     def __init__(
         self,
         *,

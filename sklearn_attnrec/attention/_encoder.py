@@ -192,6 +192,18 @@ class AttentionEncoder(
     (2, 1, 2, 6, 6)
     """
 
+    # Tiny sizes for the package's own tests (read by utils._testing).
+    _test_params = {
+        "embedding_dim": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "max_iter": 10,
+        "learning_rate": 1e-2,
+        "dropout": 0.0,
+    }
+    # What X is, for the bad-input and persistence tests.
+    _input_kind = "sequences"
+
     def __init__(
         self,
         *,

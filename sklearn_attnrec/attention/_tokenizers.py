@@ -46,6 +46,9 @@ class _Tokenizer(TransformerMixin, BaseEstimator):
     """Vocabulary, special tokens, transform and inverse_transform; subclasses
     split a text into tokens (``_split``) and join them back (``_join``)."""
 
+    # What X is, for the bad-input and persistence tests.
+    _input_kind = "texts"
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.two_d_array = False

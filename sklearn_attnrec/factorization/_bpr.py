@@ -294,6 +294,9 @@ class BPRRecommender(
     (2, 3)
     """
 
+    # Tiny sizes for the package's own tests (read by utils._testing).
+    _test_params = {"n_components": 4, "max_iter": 2}
+
     def __init__(
         self,
         n_components=64,

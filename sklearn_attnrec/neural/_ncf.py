@@ -136,6 +136,9 @@ class NeuralCF(
         "which fold new users in"
     )
 
+    # Tiny sizes for the package's own tests (read by utils._testing).
+    _test_params = {"embedding_dim": 4, "hidden_layer_sizes": (8,), "max_iter": 2}
+
     def __init__(
         self,
         architecture="neumf",

@@ -371,6 +371,18 @@ class SequentialRecommender(
     (1, 3)
     """
 
+    # Tiny sizes for the package's own tests (read by utils._testing).
+    _test_params = {
+        "embedding_dim": 8,
+        "n_heads": 2,
+        "n_layers": 1,
+        "max_len": 8,
+        "max_iter": 2,
+        "dropout": 0.0,
+    }
+    # What X is, for the bad-input and persistence tests.
+    _input_kind = "sequential"
+
     def __init__(
         self,
         *,

@@ -213,6 +213,14 @@ class TwoTowerRetriever(
         "ItemKNNRecommender or MatrixFactorization to fold in a history"
     )
 
+    # Tiny sizes for the package's own tests (read by utils._testing).
+    _test_params = {
+        "n_components": 4,
+        "embedding_dim": 4,
+        "hidden_layer_sizes": (8,),
+        "max_iter": 2,
+    }
+
     def __init__(
         self,
         n_components=32,
