@@ -7,7 +7,8 @@ The most used names are importable from the top level::
 Subpackages: :mod:`~sklearn_attnrec.datasets`, :mod:`~sklearn_attnrec.metrics`,
 :mod:`~sklearn_attnrec.model_selection`, :mod:`~sklearn_attnrec.baselines`,
 :mod:`~sklearn_attnrec.neighbors`, :mod:`~sklearn_attnrec.factorization`,
-:mod:`~sklearn_attnrec.attention`, :mod:`~sklearn_attnrec.utils`.
+:mod:`~sklearn_attnrec.attention`, :mod:`~sklearn_attnrec.nn` (the torch
+building blocks), :mod:`~sklearn_attnrec.utils`.
 """
 
 __version__ = "0.1.0.dev0"

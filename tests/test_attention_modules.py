@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from sklearn_attnrec.attention._modules import (
+from sklearn_attnrec.nn import (
     CausalTransformer,
     MultiHeadAttention,
     SequenceEncoder,

@@ -31,7 +31,7 @@ from sklearn_attnrec.model_selection import (  # noqa: E402
 
 torch = pytest.importorskip("torch")
 
-from sklearn_attnrec.attention._modules import (  # noqa: E402
+from sklearn_attnrec.nn import (  # noqa: E402
     MultiHeadAttention,
     scaled_dot_product_attention,
 )

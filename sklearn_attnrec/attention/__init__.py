@@ -1,8 +1,8 @@
 """Attention models: tokenizers, a causal language model and an encoder.
 
 The torch building blocks (attention, positional encodings, transformer blocks)
-live in :mod:`sklearn_attnrec.attention._modules` and know nothing of
-scikit-learn; the estimators here wrap them with skorch.
+live in :mod:`sklearn_attnrec.nn` and know nothing of scikit-learn; the
+estimators here wrap them with skorch.
 """
 
 from ._causal_lm import CausalLMTransformer

@@ -13,6 +13,7 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..nn import CausalTransformer, SequenceCrossEntropy
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     batched_inference,
@@ -26,7 +27,6 @@ from ..utils._torch import (
     torch_seeds,
 )
 from ..utils._validation import check_scalar
-from ._modules import CausalTransformer, SequenceCrossEntropy
 from ._sequences import (
     SequenceModelMixin,
     check_sequences,
@@ -302,7 +302,7 @@ class CausalLMTransformer(
     ----------
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` is the torch module
-        (:class:`~sklearn_attnrec.attention._modules.CausalTransformer`),
+        (:class:`~sklearn_attnrec.nn.CausalTransformer`),
         ``net_.history`` the training history.
     vocab_size_ : int
         Number of token ids of the model.

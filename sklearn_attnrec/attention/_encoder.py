@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ..nn import SequenceEncoder
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     batched_inference,
@@ -28,7 +29,6 @@ from ..utils._torch import (
     torch_random_state,
     torch_seeds,
 )
-from ._modules import SequenceEncoder
 from ._sequences import (
     SequenceModelMixin,
     check_block,

@@ -18,9 +18,9 @@ import torch
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..nn import TransformerConfig
 from ..utils._torch import TorchPicklingMixin, batched_inference
 from ..utils._validation import check_scalar
-from ._modules import TransformerConfig
 
 
 def _int_ids(array, name):

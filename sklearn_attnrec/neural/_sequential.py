@@ -16,8 +16,8 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
-from ..attention._modules import TransformerConfig, TransformerStack, init_weights
 from ..base import RankingScoreMixin, RecommenderMixin, _is_missing, check_n
+from ..nn import TransformerConfig, TransformerStack, init_weights
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
     TorchPicklingMixin,

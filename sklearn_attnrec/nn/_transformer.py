@@ -79,7 +79,7 @@ def scaled_dot_product_attention(
     Examples
     --------
     >>> import torch
-    >>> from sklearn_attnrec.attention._modules import scaled_dot_product_attention
+    >>> from sklearn_attnrec.nn import scaled_dot_product_attention
     >>> q = k = v = torch.eye(3).unsqueeze(0)
     >>> out, weights = scaled_dot_product_attention(q, k, v, causal=True,
     ...                                             return_weights=True)
@@ -301,7 +301,9 @@ class FeedForward(nn.Module):
 
 
 class TransformerBlock(nn.Module):
-    """The pre-norm block of the lecture's pseudocode, with dropout::
+    """The pre-norm block of the lecture's pseudocode, with dropout.
+
+    Each sublayer adds its output to its input::
 
         x = x + dropout(MHA(LayerNorm(x)))            # attention sublayer, W_O inside
         x = x + dropout(FFN(LayerNorm(x)))            # expand then contract
