@@ -113,3 +113,25 @@ def test_own_data_page_runs(tmp_path, monkeypatch):
     assert namespace["top10"].groupby("user").size().max() == 10
     assert namespace["items"].shape == (1, 10)
     assert namespace["search"].best_params_["alpha"] in (100, 250, 500, 1000)
+
+
+def test_contributing_template_is_a_working_recommender():
+    """The template of docs/contributing.rst fits, ranks, folds in and scores."""
+    text = (Path(__file__).parents[1] / "docs" / "contributing.rst").read_text()
+    block = text.split(".. code-block:: python\n\n", 1)[1].split("\n``recommend``")[0]
+    namespace = {}
+    exec("\n".join(line[4:] for line in block.splitlines()), namespace)
+    from sklearn_attnrec.datasets import make_interactions
+
+    X, y = make_interactions(n_users=30, n_items=20, density=0.4, random_state=0)
+    model = namespace["ShrunkItemMean"]().fit(X, y)
+    items, scores = model.recommend(model.user_ids_[:3], n=4)
+    assert items.shape == (3, 4) and np.all(np.diff(scores, axis=1) <= 0)
+    assert model.recommend_for_history([[1, 2]], n=2)[0].shape == (1, 2)
+    assert 0 <= model.score(X[:20]) <= 1
+    np.testing.assert_allclose(
+        model.predict(
+            np.column_stack([np.repeat(model.user_ids_[:3], 4), items.ravel()])
+        ),
+        scores.ravel(),
+    )
