@@ -376,6 +376,61 @@ class RecommenderMixin:
             block_scores, np.asarray(users), n, items, filter_items, as_frame
         )
 
+    def iter_recommendations(
+        self,
+        users=None,
+        n=10,
+        *,
+        exclude_seen=True,
+        items=None,
+        filter_items=None,
+        as_frame=True,
+    ):
+        """Top-``n`` lists for many users, one block of users at a time.
+
+        Memory stays flat in the number of users: each block is ranked,
+        yielded and can be written out (``frame.to_parquet``, ``to_csv``)
+        before the next one is computed.
+
+        Parameters
+        ----------
+        users : array-like of shape (n_users,), default=None
+            Raw user ids; None means every user seen in fit.
+        n, exclude_seen, items, filter_items
+            As in :meth:`recommend`.
+        as_frame : bool, default=True
+            Yield long DataFrames (``user, item, score, rank``); False yields
+            ``(users, item_ids, scores)`` array triples.
+
+        Yields
+        ------
+        block : DataFrame or tuple
+            The recommendations of one block of users.
+
+        Examples
+        --------
+        >>> from sklearn_attnrec import PopularityRecommender
+        >>> model = PopularityRecommender().fit([[1, "a"], [2, "b"], [2, "a"]])
+        >>> for frame in model.iter_recommendations(n=1):
+        ...     print(frame.to_string(index=False))
+         user item  score  rank
+            1    b    1.0     1
+        """
+        check_is_fitted(self)
+        users = self.user_ids_ if users is None else np.asarray(users)
+        step = user_block_size(len(self.item_ids_))
+        for start in range(0, len(users), step):
+            block = users[start : start + step]
+            result = self.recommend(
+                block,
+                n,
+                exclude_seen=exclude_seen,
+                items=items,
+                filter_items=filter_items,
+                as_frame=as_frame,
+            )
+            yield result if as_frame else (block, *result)
+
     def check_interactions(self, X):
         """Validate interactions ``X`` against the fitted model.
 

@@ -469,3 +469,24 @@ def test_fitted_with_a_time_column_predicts_plain_pairs(estimator, data):
     if model._reads_extra_columns:
         return
     np.testing.assert_array_equal(model.predict(X[:, :2]), model.predict(timed))
+
+
+@pytest.mark.parametrize("estimator", RECOMMENDERS, ids=ids)
+def test_iter_recommendations_equals_recommend(estimator, data, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from sklearn_attnrec import base
+
+    X, y = data
+    model = _fit(estimator, X, y)
+    monkeypatch.setattr(base, "_USER_BLOCK", 7)  # several blocks
+    frames = list(model.iter_recommendations(n=4))
+    assert len(frames) == -(-len(model.user_ids_) // 7)
+    expected = model.recommend(model.user_ids_, n=4, as_frame=True)
+    pd.testing.assert_frame_equal(
+        pd.concat(frames, ignore_index=True), expected, check_exact=False
+    )
+    blocks = list(model.iter_recommendations(model.user_ids_[:5], n=2, as_frame=False))
+    np.testing.assert_array_equal(blocks[0][0], model.user_ids_[:5])
+    np.testing.assert_array_equal(
+        blocks[0][1], model.recommend(model.user_ids_[:5], n=2)[0]
+    )
