@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .utils._interactions import interaction_matrix, mask_seen, select_columns
 from .utils._topk import topk_indices
-from .utils._vocabulary import UNKNOWN, encode_ids, fit_vocabulary
+from .utils._vocabulary import UNKNOWN, encode_ids, fit_vocabulary, missing_ids
 
 _HANDLE_UNKNOWN = ("fallback", "error")
 
@@ -85,9 +85,29 @@ def _id_type(ids):
     return type(first).__name__
 
 
-def _is_missing(value):
-    """Whether an id is None or a float NaN."""
-    return value is None or (isinstance(value, float) and value != value)
+def check_histories(histories):
+    """``histories`` as a list of 1-D id arrays (a list of rows keeps each id's
+    type), with a clear error for anything else or for a missing id."""
+    if isinstance(histories, (str, bytes)) or not hasattr(histories, "__len__"):
+        raise ValueError(
+            "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
+            f"got {type(histories).__name__}"
+        )
+    arrays = []
+    for position, history in enumerate(histories):
+        history = np.asarray(history, dtype=object if _mixed(history) else None)
+        if history.ndim != 1:
+            raise ValueError(
+                "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
+                f"entry {position} is not 1-D: shape {history.shape}"
+            )
+        if missing_ids(history).any():
+            raise ValueError(
+                f"histories[{position}] holds a missing item id (None or NaN); "
+                "drop it before recommending"
+            )
+        arrays.append(history)
+    return arrays
 
 
 def _mixed(values):
@@ -559,11 +579,7 @@ class RecommenderMixin:
     def _history_matrix(self, histories, ratings=None, *, ratings_required=False):
         """Validated histories as a CSR matrix (n_histories, n_items); unknown
         items dropped (or raising with ``handle_unknown="error"``)."""
-        if isinstance(histories, (str, bytes)) or not hasattr(histories, "__len__"):
-            raise ValueError(
-                "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
-                f"got {type(histories).__name__}"
-            )
+        histories = check_histories(histories)
         if ratings is None and ratings_required:
             raise ValueError(
                 f"{type(self).__name__} is a rating model: pass the ratings of "
@@ -575,12 +591,6 @@ class RecommenderMixin:
             )
         rows, columns, values = [], [], []
         for position, history in enumerate(histories):
-            history = np.asarray(history, dtype=object if _mixed(history) else None)
-            if history.ndim != 1:
-                raise ValueError(
-                    "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
-                    f"entry {position} has shape {history.shape}"
-                )
             value = (
                 np.ones(len(history))
                 if ratings is None
@@ -590,11 +600,6 @@ class RecommenderMixin:
                 raise ValueError(
                     f"ratings[{position}] must be {len(history)} finite numbers, "
                     "one per item of its history"
-                )
-            if any(_is_missing(item) for item in history.tolist()):
-                raise ValueError(
-                    f"histories[{position}] holds a missing item id (None or NaN); "
-                    "drop it before recommending"
                 )
             index = self._encode(history, self.item_ids_, "item")
             known = index != UNKNOWN

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator
+
+from sklearn_attnrec.base import RecommenderMixin
 
 SHARED_DATA = Path(
     os.environ.get(
@@ -52,3 +55,21 @@ def torch_one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+class FixedScores(RecommenderMixin, BaseEstimator):
+    """Test double: every user gets the same item scores, given at fit time."""
+
+    def __init__(self, scores=None, handle_unknown="fallback"):
+        self.scores = scores
+        self.handle_unknown = handle_unknown
+
+    def fit(self, X, y=None):
+        self._fit_interactions(X, y, y_required=False)
+        return self
+
+    def _score_items(self, users):
+        return np.tile(np.asarray(self.scores, float), (len(users), 1))
+
+    def _predict_pairs(self, users, items):
+        return np.asarray(self.scores, float)[items]

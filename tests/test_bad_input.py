@@ -766,7 +766,11 @@ def test_every_recommender_has_a_score(estimator, interactions):
     params = {"feedback": "implicit"} if "feedback" in estimator.get_params() else {}
     model = _fit(estimator, X, y, **params)
     if estimator.__sklearn_tags__().estimator_type == "regressor" and not params:
-        return  # R², scikit-learn's regressor convention
+        # R², scikit-learn's regressor convention.
+        from sklearn.metrics import r2_score
+
+        assert model.score(X, y) == pytest.approx(r2_score(y, model.predict(X)))
+        return
     score = model.score(X[::2])
     assert 0.0 <= score <= 1.0
     from sklearn_attnrec import make_ranking_scorer

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from conftest import FixedScores
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.model_selection import cross_validate
@@ -256,22 +257,6 @@ def test_popularity_ranking_vs_random_lists():
 # --------------------------------------------------------------------------- #
 # Scorer
 # --------------------------------------------------------------------------- #
-class FixedScores(RecommenderMixin, BaseEstimator):
-    """Test double: every user gets the same item scores, given at fit time."""
-
-    def __init__(self, scores=None, handle_unknown="fallback"):
-        self.scores = scores
-        self.handle_unknown = handle_unknown
-
-    def fit(self, X, y=None):
-        self._fit_interactions(X, y, y_required=False)
-        return self
-
-    def _score_items(self, users):
-        return np.tile(np.asarray(self.scores, float), (len(users), 1))
-
-    def _predict_pairs(self, users, items):
-        return np.asarray(self.scores, float)[items]
 
 
 class RandomScores(RecommenderMixin, BaseEstimator):

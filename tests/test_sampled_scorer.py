@@ -1,30 +1,11 @@
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator
+from conftest import FixedScores as ItemScores
 from sklearn.model_selection import cross_validate
 
 from sklearn_attnrec import LeaveLastOut, PopularityRecommender
-from sklearn_attnrec.base import RecommenderMixin
 from sklearn_attnrec.datasets import make_interactions
 from sklearn_attnrec.metrics import make_sampled_ranking_scorer
-
-
-class ItemScores(RecommenderMixin, BaseEstimator):
-    """Test double: every user gets ``scores[item index]``."""
-
-    def __init__(self, scores=None, handle_unknown="fallback"):
-        self.scores = scores
-        self.handle_unknown = handle_unknown
-
-    def fit(self, X, y=None):
-        self._fit_interactions(X, y, y_required=False)
-        return self
-
-    def _score_items(self, users):
-        return np.tile(np.asarray(self.scores, float), (len(users), 1))
-
-    def _predict_pairs(self, users, items):
-        return np.asarray(self.scores, float)[items]
 
 
 def _catalogue(n_users=30, n_items=200, seen_per_user=20, seed=0):

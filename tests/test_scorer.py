@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator
+from conftest import FixedScores
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, cross_validate
@@ -17,27 +17,7 @@ from sklearn_attnrec import (
     precision_at_k,
     recall_at_k,
 )
-from sklearn_attnrec.base import RecommenderMixin
 from sklearn_attnrec.datasets import make_interactions
-
-
-class FixedScores(RecommenderMixin, BaseEstimator):
-    """Test double: every user gets the same item scores, given at fit time."""
-
-    def __init__(self, scores=None, handle_unknown="fallback"):
-        self.scores = scores
-        self.handle_unknown = handle_unknown
-
-    def fit(self, X, y=None):
-        self._fit_interactions(X, y, y_required=False)
-        return self
-
-    def _score_items(self, users):
-        return np.tile(np.asarray(self.scores, float), (len(users), 1))
-
-    def _predict_pairs(self, users, items):
-        return np.asarray(self.scores, float)[items]
-
 
 # Training: user 0 saw item 0, user 1 saw item 4, user 2 saw items 1, 2 and 3.
 # Every user is scored with the same item scores: items 0..4 score 5, 4, 3, 2, 1.

@@ -13,6 +13,7 @@ from ..utils._relevance import (
     check_ranking,
     mean_ratings,
     relevance_scores,
+    relevance_stats,
     user_mean_ratings,
 )
 from ..utils._validation import check_scalar
@@ -201,6 +202,7 @@ class BaselineRegressor(
         self.user_bias_ = np.nan_to_num(b_u)
         self.item_bias_ = np.nan_to_num(b_i)
         self.rating_range_ = (float(y.min()), float(y.max()))
+        self._relevance_stats_ = relevance_stats(self.user_items_)
         return self
 
     def _predict_pairs(self, users, items):
@@ -213,7 +215,8 @@ class BaselineRegressor(
 
     def _score_items(self, users):
         return self._scores_from_user_bias(
-            _lookup(self.user_bias_, users), user_mean_ratings(self.user_items_, users)
+            _lookup(self.user_bias_, users),
+            user_mean_ratings(self.user_items_, users, self._relevance_stats_.mean),
         )
 
     def _fold_in_needs_ratings(self):
@@ -231,7 +234,7 @@ class BaselineRegressor(
         user_bias = np.bincount(rows, residual, histories.shape[0]) / (
             self.alpha_user + counts
         )
-        means = mean_ratings(histories, self.global_mean_)
+        means = mean_ratings(histories, self._relevance_stats_.mean)
         return self._scores_from_user_bias(np.nan_to_num(user_bias), means)
 
     def _scores_from_user_bias(self, user_bias, means):
@@ -240,7 +243,7 @@ class BaselineRegressor(
             ratings = np.clip(ratings, *self.rating_range_)
         if self.ranking == "rating":
             return ratings
-        return relevance_scores(ratings, self.user_items_, means)
+        return relevance_scores(ratings, self._relevance_stats_, means)
 
     def transform(self, X):
         """Per-row bias features ``[user_bias, item_bias]``.

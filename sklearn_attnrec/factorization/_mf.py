@@ -19,6 +19,7 @@ from ..utils._relevance import (
     check_ranking,
     mean_ratings,
     relevance_scores,
+    relevance_stats,
     user_mean_ratings,
 )
 from ..utils._validation import check_scalar
@@ -410,6 +411,7 @@ class MatrixFactorization(
             )
         with _torch_threads(self.n_jobs):
             self._fit_factors(users, items, y, alpha, max_iter, tol)
+        self._relevance_stats_ = relevance_stats(self.user_items_)
         return self
 
     def _fit_factors(self, users, items, y, alpha, max_iter, tol):
@@ -752,7 +754,9 @@ class MatrixFactorization(
         return self._ranking_from_predictions(
             (self.global_mean_ + b_u)[:, None]
             + (p @ self.item_factors_.T.astype(np.float64) + self.item_bias_),
-            lambda: user_mean_ratings(self.user_items_, users),
+            lambda: user_mean_ratings(
+                self.user_items_, users, self._relevance_stats_.mean
+            ),
         )
 
     def _ranking_from_predictions(self, predictions, means):
@@ -764,7 +768,7 @@ class MatrixFactorization(
             predictions = np.clip(predictions, *self.rating_range_)
         if self.ranking == "rating":
             return predictions
-        return relevance_scores(predictions, self.user_items_, means())
+        return relevance_scores(predictions, self._relevance_stats_, means())
 
     def transform(self, X):
         """Per-row latent factors ``[p_u, q_i]``.
@@ -802,7 +806,7 @@ class MatrixFactorization(
             (self.global_mean_ + biases)[:, None]
             + vectors @ self.item_factors_.T.astype(np.float64)
             + self.item_bias_,
-            lambda: mean_ratings(histories, self.global_mean_),
+            lambda: mean_ratings(histories, self._relevance_stats_.mean),
         )
 
     def _fold_in(self, index, values):

@@ -16,12 +16,11 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import RankingScoreMixin, RecommenderMixin, check_n
+from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
-from ..utils._topk import topk_indices
 from ..utils._validation import check_scalar
-from ..utils._vocabulary import UNKNOWN, encode_ids
-from ._similarity import truncate_rows
+from ..utils._vocabulary import UNKNOWN
+from ._similarity import most_similar, truncate_rows
 
 _WEIGHTINGS = ("bm25", "tfidf", "cosine", None)
 # Bound on the (item, item) products of one block of rows of the similarity.
@@ -382,29 +381,4 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
             Their similarities; ``-inf`` where fewer neighbours were kept.
         """
         check_is_fitted(self)
-        check_n(n)
-        items = np.asarray(items)
-        if items.ndim != 1:
-            raise ValueError(f"items must be 1-D; got shape {items.shape}")
-        index = encode_ids(items, self.item_ids_)
-        if (index == UNKNOWN).any():
-            raise ValueError(
-                "unknown item id(s) not seen in fit, e.g. "
-                f"{items[index == UNKNOWN][:5].tolist()}: they have no neighbours"
-            )
-        n_items = len(self.item_ids_)
-        n_out = min(n, n_items - 1)
-        if n_out == 0:
-            return np.empty((len(items), 0), self.item_ids_.dtype), np.empty(
-                (len(items), 0)
-            )
-        rows = self.similarity_[index]
-        dense = np.full((len(items), n_items), -np.inf)
-        query = np.repeat(np.arange(len(items)), np.diff(rows.indptr))
-        dense[query, rows.indices] = rows.data
-        # One more than needed, then drop the query itself (or the last one).
-        top = topk_indices(dense, n_out + 1)
-        keep = top != index[:, None]
-        keep[keep.all(axis=1), -1] = False
-        top = top[keep].reshape(len(items), n_out)
-        return self.item_ids_[top], np.take_along_axis(dense, top, axis=1)
+        return most_similar(self.similarity_, items, self.item_ids_, n, "item")

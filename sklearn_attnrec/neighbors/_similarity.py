@@ -15,8 +15,10 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.utils import gen_batches
 
+from ..base import check_n
 from ..utils._progress import progress
 from ..utils._topk import topk_indices
+from ..utils._vocabulary import UNKNOWN, encode_ids
 
 # Bound on the pairs of rows of one block (rows * n_rows); the dense worst case
 # of the block's products.
@@ -254,3 +256,49 @@ def truncate_rows(S, k):
     counts = np.bincount(row[keep], minlength=S.shape[0])
     indptr = np.concatenate([[0], np.cumsum(counts)])
     return sp.csr_matrix((S.data[keep], S.indices[keep], indptr), shape=S.shape)
+
+
+def most_similar(similarity, ids, vocabulary, n, kind):
+    """The ``n`` entities most similar to each of ``ids``, from the rows of a
+    sparse ``similarity`` matrix indexed like ``vocabulary`` (never the entity
+    itself; ``-inf`` where a row holds fewer neighbours).
+
+    Parameters
+    ----------
+    similarity : csr_matrix of shape (n_entities, n_entities)
+    ids : array-like of shape (n_queries,)
+        Raw ids, all in ``vocabulary`` (an unknown one raises a ValueError).
+    vocabulary : ndarray of shape (n_entities,)
+    n : int
+    kind : str
+        "user" or "item", for messages.
+
+    Returns
+    -------
+    ids, similarities : ndarray of shape (n_queries, min(n, n_entities - 1))
+    """
+    check_n(n)
+    ids = np.asarray(ids)
+    if ids.ndim != 1:
+        raise ValueError(f"{kind}s must be 1-D; got shape {ids.shape}")
+    index = encode_ids(ids, vocabulary)
+    if (index == UNKNOWN).any():
+        raise ValueError(
+            f"unknown {kind} id(s) not seen in fit, e.g. "
+            f"{ids[index == UNKNOWN][:5].tolist()}: they have no neighbours"
+        )
+    n_total = len(vocabulary)
+    n_out = min(n, n_total - 1)
+    if n_out == 0:
+        return np.empty((len(ids), 0), vocabulary.dtype), np.empty((len(ids), 0))
+    dense = np.full((len(ids), n_total), -np.inf)
+    rows = similarity[index]
+    dense[np.repeat(np.arange(len(ids)), np.diff(rows.indptr)), rows.indices] = (
+        rows.data
+    )
+    # One more than needed, then drop the query itself (or the last one).
+    top = topk_indices(dense, n_out + 1)
+    keep = top != index[:, None]
+    keep[keep.all(axis=1), -1] = False
+    top = top[keep].reshape(len(ids), n_out)
+    return vocabulary[top], np.take_along_axis(dense, top, axis=1)

@@ -16,7 +16,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from torch import nn
 
-from ..base import RankingScoreMixin, RecommenderMixin, _is_missing, check_n
+from ..base import RankingScoreMixin, RecommenderMixin, check_histories, check_n
 from ..nn import TransformerConfig, TransformerStack, init_weights
 from ..utils._fitting import fit_atomically
 from ..utils._torch import (
@@ -585,28 +585,10 @@ class SequentialRecommender(
     def _encode_histories(self, item_sequences):
         """Raw item id sequences -> left-padded (n, max_len) indices + 1."""
         check_is_fitted(self)
-        if isinstance(item_sequences, (str, bytes)) or not hasattr(
-            item_sequences, "__len__"
-        ):
-            raise ValueError(
-                "histories must be a list of item-id lists, e.g. [[1, 2, 3]]; "
-                f"got {type(item_sequences).__name__}"
-            )
         if isinstance(item_sequences, np.ndarray) and item_sequences.ndim == 2:
             item_sequences = list(item_sequences)
         encoded = []
-        for seq in item_sequences:
-            seq = np.asarray(seq)
-            if seq.ndim != 1:
-                raise ValueError(
-                    "item_sequences must be a list of 1-D sequences of item ids; "
-                    f"got an entry of shape {seq.shape}"
-                )
-            if any(_is_missing(item) for item in seq.tolist()):
-                raise ValueError(
-                    "histories hold a missing item id (None or NaN); drop it before "
-                    "recommending"
-                )
+        for seq in check_histories(item_sequences):
             index = self._encode(seq, self.item_ids_, "item") if len(seq) else seq
             index = np.asarray(index, dtype=np.int64)
             encoded.append(index[index != UNKNOWN] + 1)  # unknown items dropped

@@ -21,6 +21,8 @@ rating models of this package therefore rank, by default, by an estimate of
   models (see :func:`neighbor_consumption`).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from scipy.special import ndtr
 
@@ -47,34 +49,42 @@ def mean_ratings(rows, default):
     return np.where(counts > 0, sums / np.maximum(counts, 1), default)
 
 
-def user_mean_ratings(user_items, users):
-    """``r̄_u`` of encoded ``users`` (-1: unknown, the global mean)."""
-    default = user_items.data.mean() if user_items.nnz else 0.0
+class RelevanceStats(NamedTuple):
+    """What relevance ranking needs from the training ratings, computed once in
+    ``fit`` (not for every block of users ranked)."""
+
+    popularity: np.ndarray  # share of users who rated each item
+    mean: float  # global mean rating (a new user's r̄_u)
+    std: float  # spread of the ratings, floored so constant ratings stay finite
+
+
+def relevance_stats(user_items):
+    """:class:`RelevanceStats` of a training matrix (ratings as stored values)."""
+    values = user_items.data
+    mean = float(values.mean()) if len(values) else 0.0
+    std = float(values.std()) if len(values) else 0.0
+    return RelevanceStats(
+        item_popularity(user_items), mean, max(std, 1e-6 * max(abs(mean), 1.0))
+    )
+
+
+def user_mean_ratings(user_items, users, default):
+    """``r̄_u`` of encoded ``users``; ``default`` for unknown ones (-1)."""
     known = users >= 0
-    means = np.full(len(users), default)
+    means = np.full(len(users), float(default))
     means[known] = mean_ratings(user_items[users[known]], default)
     return means
 
 
-def like_probability(ratings, user_items, means):
-    """``Φ((r̂ − r̄_u) / σ)``, ``σ`` the standard deviation of the stored training
-    ratings (floored so that constant ratings stay finite)."""
-    values = user_items.data
-    scale = max(abs(values.mean()), 1.0) if len(values) else 1.0
-    std = max(values.std() if len(values) else 0.0, 1e-6 * scale)
-    centred = np.asarray(ratings, dtype=np.float64) - np.asarray(means)[:, None]
-    return ndtr(centred / std)
-
-
-def relevance_scores(ratings, user_items, means, consumption=None):
+def relevance_scores(ratings, stats, means, consumption=None):
     """``consumption · Φ((r̂ − r̄_u) / σ)``: the top-N score of a rating model.
 
     Parameters
     ----------
     ratings : ndarray of shape (n_users, n_items)
         Predicted ratings, clipped as ``predict`` clips them.
-    user_items : csr_matrix of shape (n_users_fit, n_items)
-        The model's training matrix (ratings as stored values).
+    stats : RelevanceStats
+        Of the model's training matrix (:func:`relevance_stats`).
     means : ndarray of shape (n_users,)
         Each user's mean rating ``r̄_u`` (see :func:`user_mean_ratings`).
     consumption : ndarray broadcastable to ``ratings``, default=None
@@ -88,5 +98,6 @@ def relevance_scores(ratings, user_items, means, consumption=None):
         that the user rates the item and rates it above their mean.
     """
     if consumption is None:
-        consumption = item_popularity(user_items)[None, :]
-    return consumption * like_probability(ratings, user_items, means)
+        consumption = stats.popularity[None, :]
+    centred = np.asarray(ratings, dtype=np.float64) - np.asarray(means)[:, None]
+    return consumption * ndtr(centred / stats.std)

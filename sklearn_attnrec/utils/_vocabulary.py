@@ -30,13 +30,9 @@ def fit_vocabulary(ids, *, name="ids"):
     (['a', 'b'], [1, 0, 1])
     """
     ids = np.asarray(ids)
-    missing = np.zeros(len(ids), dtype=bool)
-    if ids.dtype == object and len(ids):
-        # None would otherwise surface as a "mix types" error (or, alone, as an
-        # id of its own), and NaN as one id shared by every row that lacks one.
-        missing = np.equal(ids, None) | np.not_equal(ids, ids).astype(bool)
-    elif ids.dtype.kind == "f":
-        missing = np.isnan(ids)
+    # None would otherwise surface as a "mix types" error (or, alone, as an id
+    # of its own), and NaN as one id shared by every row that lacks one.
+    missing = missing_ids(ids)
     if missing.any():
         raise ValueError(
             f"{name} contain missing values (None or NaN), e.g. at rows "
@@ -62,6 +58,16 @@ def fit_vocabulary(ids, *, name="ids"):
             "convert them to a single type first"
         ) from exc
     return vocabulary, index.astype(np.int64, copy=False).ravel()
+
+
+def missing_ids(ids):
+    """Boolean mask of the missing ids (None or NaN) of a 1-D array."""
+    ids = np.asarray(ids)
+    if ids.dtype == object and len(ids):
+        return np.equal(ids, None) | np.not_equal(ids, ids).astype(bool)
+    if ids.dtype.kind == "f":
+        return np.isnan(ids)
+    return np.zeros(len(ids), dtype=bool)
 
 
 def encode_ids(ids, vocabulary):
