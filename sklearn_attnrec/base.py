@@ -405,6 +405,7 @@ class RecommenderMixin:
         items=None,
         filter_items=None,
         as_frame=True,
+        block_size=None,
     ):
         """Top-``n`` lists for many users, one block of users at a time.
 
@@ -421,6 +422,13 @@ class RecommenderMixin:
         as_frame : bool, default=True
             Yield long DataFrames (``user, item, score, rank``); False yields
             ``(users, item_ids, scores)`` array triples.
+        block_size : int, default=None
+            Users per yielded block. None: the users scored at once, which
+            is 1024 for catalogues up to 2,048 items and fewer for larger
+            ones (20 for 100,000 items). Whatever the value, scores are
+            computed for at most that many users at a time; a larger block
+            only holds more top-``n`` lists (``block_size * n`` rows), e.g.
+            to write files of a useful size.
 
         Yields
         ------
@@ -438,7 +446,18 @@ class RecommenderMixin:
         """
         check_is_fitted(self)
         users = self.user_ids_ if users is None else np.asarray(users)
-        step = user_block_size(len(self.item_ids_))
+        if block_size is None:
+            step = user_block_size(len(self.item_ids_))
+        elif (
+            isinstance(block_size, (bool, np.bool_))
+            or not isinstance(block_size, numbers.Integral)
+            or block_size < 1
+        ):
+            raise ValueError(
+                f"block_size must be a positive integer or None; got {block_size!r}"
+            )
+        else:
+            step = int(block_size)
         for start in range(0, len(users), step):
             block = users[start : start + step]
             result = self.recommend(
@@ -556,6 +575,45 @@ class RecommenderMixin:
         return self._top_n(
             block_scores, np.arange(H.shape[0]), n, items, filter_items, as_frame
         )
+
+    def export(self, path, *, overwrite=False):
+        """Write the fitted model for a service that does not import this package.
+
+        One ``.npz`` file holds the id maps, the items each user saw in
+        training and the arrays of a documented scoring rule (an exported
+        torch program for the neural models): numpy (and torch) reproduce
+        the lists of :meth:`recommend`. See :doc:`/serving` for the rules
+        and the models that cannot be exported.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (exactly there, whatever its suffix); its
+            directory must exist.
+        overwrite : bool, default=False
+            Replace an existing file. By default an existing file is never
+            replaced: a ``FileExistsError`` is raised instead.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from sklearn_attnrec import PopularityRecommender
+        >>> model = PopularityRecommender().fit([[1, "a"], [2, "b"], [2, "a"]])
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = model.export(os.path.join(folder, "model.npz"))
+        ...     kind = str(np.load(path)["kind"])
+        >>> kind
+        'factor'
+        """
+        from .serving import export_recommender
+
+        return export_recommender(self, path, overwrite=overwrite)
 
     # Why a model has no fold-in, and what to use instead (recommend_for_history).
     _fold_in_alternative = (
