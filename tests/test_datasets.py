@@ -282,8 +282,8 @@ def test_fetch_uses_env_data_home(fake_home, tmp_path, monkeypatch, no_network):
 
 
 def test_unsupported_variant():
-    with pytest.raises(ValueError, match=r"'1m'.*100k"):
-        fetch_movielens("1m")
+    with pytest.raises(ValueError, match=r"'2m'.*'100k'.*'1m'"):
+        fetch_movielens("2m")
 
 
 def test_missing_files_without_download(tmp_path, no_network):
