@@ -151,8 +151,16 @@ def test_without_feature_columns_it_ranks_by_popularity():
 @pytest.mark.parametrize(
     "params, X_kind, match",
     [
-        ({"center": "yes"}, "numeric", "center must be a bool"),
-        ({"features": "tfidf"}, "numeric", "features must be None or a transformer"),
+        (
+            {"center": "yes"},
+            "numeric",
+            "'center' parameter .* must be an instance of 'bool'",
+        ),
+        (
+            {"features": "tfidf"},
+            "numeric",
+            "'features' parameter .* must be an object implementing",
+        ),
         ({}, "text", "feature columns of X"),
     ],
 )

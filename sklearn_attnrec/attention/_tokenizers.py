@@ -1,15 +1,15 @@
 """Character and word tokenizers: texts <-> integer token sequences."""
 
-import numbers
 import re
 from collections import Counter
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._fitting import fit_atomically
-from ..utils._validation import check_scalar
+from ..utils._param_validation import Interval, NonEmptyStr, validate_params
 
 _SPECIALS = ("pad", "bos", "eos", "unk")
 # Special tokens that inverse_transform drops: they may not occur in the texts.
@@ -90,33 +90,36 @@ class _Tokenizer(TransformerMixin, BaseEstimator):
 
     # -- estimator API ----------------------------------------------------------
 
+    _parameter_constraints = {
+        "lowercase": ["boolean"],
+        "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "max_tokens": [Interval(Integral, 1, None, closed="left"), None],
+        **{f"{name}_token": [NonEmptyStr(), None] for name in _SPECIALS},
+        "add_bos": ["boolean"],
+        "add_eos": ["boolean"],
+        "padding": ["boolean"],
+        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
     def _check_params(self):
-        check_scalar(self.min_frequency, "min_frequency", numbers.Integral, min_val=1)
-        for name in _SPECIALS:
-            token = getattr(self, f"{name}_token")
-            if token is not None and (not isinstance(token, str) or not token):
-                raise ValueError(
-                    f"{name}_token must be a non-empty str or None; got {token!r}"
-                )
-        n_special = sum(
-            getattr(self, f"{name}_token") is not None for name in _SPECIALS
-        )
-        if self.max_tokens is not None:
-            check_scalar(
-                self.max_tokens, "max_tokens", numbers.Integral, min_val=n_special + 1
-            )
-        if self.max_length is not None:
-            check_scalar(self.max_length, "max_length", numbers.Integral, min_val=1)
-        if self.padding and self.pad_token is None:
-            raise ValueError("padding=True needs a pad_token")
-        for name, flag in (("add_bos", "bos"), ("add_eos", "eos")):
-            if getattr(self, name) and getattr(self, f"{flag}_token") is None:
-                raise ValueError(f"{name}=True needs a {flag}_token")
+        """Validate the parameters; return the special tokens that are set."""
+        validate_params(self)
         specials = [
             getattr(self, f"{name}_token")
             for name in _SPECIALS
             if getattr(self, f"{name}_token") is not None
         ]
+        if self.max_tokens is not None and self.max_tokens <= len(specials):
+            raise ValueError(
+                f"max_tokens={self.max_tokens} leaves no room for a token next to "
+                f"the {len(specials)} special tokens; use at least "
+                f"{len(specials) + 1} or set unused special tokens to None"
+            )
+        if self.padding and self.pad_token is None:
+            raise ValueError("padding=True needs a pad_token")
+        for name, flag in (("add_bos", "bos"), ("add_eos", "eos")):
+            if getattr(self, name) and getattr(self, f"{flag}_token") is None:
+                raise ValueError(f"{name}=True needs a {flag}_token")
         if len(set(specials)) != len(specials):
             raise ValueError(f"special tokens must differ; got {specials}")
         return specials
@@ -459,12 +462,14 @@ class WordTokenizer(_Tokenizer):
         self.padding = padding
         self.max_length = max_length
 
+    _parameter_constraints = {
+        **_Tokenizer._parameter_constraints,
+        # A regular expression, further checked in _check_params.
+        "token_pattern": [str],
+    }
+
     def _check_params(self):
         specials = super()._check_params()
-        if not isinstance(self.token_pattern, str):
-            raise ValueError(
-                f"token_pattern must be a str; got {type(self.token_pattern).__name__}"
-            )
         try:
             pattern = re.compile(self.token_pattern)
         except re.error as exc:

@@ -1,6 +1,6 @@
 """BaselineRegressor: r̂_ui = μ + b_u + b_i with regularised biases."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
@@ -8,15 +8,19 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import RecommenderMixin
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import (
+    RECOMMENDER_CONSTRAINTS,
+    Interval,
+    validate_params,
+)
 from ..utils._progress import warn_if_constant_ratings
 from ..utils._relevance import (
-    check_ranking,
+    RANKING_CONSTRAINT,
     mean_ratings,
     relevance_scores,
     relevance_stats,
     user_mean_ratings,
 )
-from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -155,6 +159,16 @@ class BaselineRegressor(
         self.columns = columns
         self.handle_unknown = handle_unknown
 
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        "alpha_user": [Interval(Real, 0, None, closed="left")],
+        "alpha_item": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "clip": ["boolean"],
+        "ranking": RANKING_CONSTRAINT,
+    }
+
     @fit_atomically
     def fit(self, X, y):
         """Fit the biases.
@@ -170,11 +184,7 @@ class BaselineRegressor(
         -------
         self : BaselineRegressor
         """
-        check_scalar(self.alpha_user, "alpha_user", numbers.Real, min_val=0)
-        check_scalar(self.alpha_item, "alpha_item", numbers.Real, min_val=0)
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        check_ranking(self.ranking)
+        validate_params(self)
         users, items, y = self._fit_interactions(X, y)
         warn_if_constant_ratings(y, type(self).__name__)
         n_users, n_items = self.user_items_.shape

@@ -10,6 +10,11 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._interactions import as_interaction_array
+from ..utils._param_validation import (
+    RECOMMENDER_CONSTRAINTS,
+    HasMethods,
+    validate_params,
+)
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -171,6 +176,13 @@ class ContentBasedRecommender(
         self.columns = columns
         self.handle_unknown = handle_unknown
 
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        # A transformer of the feature columns, cloned and fitted in fit.
+        "features": [HasMethods(["fit_transform", "transform"]), None],
+        "center": ["boolean"],
+    }
+
     @fit_atomically
     def fit(self, X, y=None):
         """Build the item and user profiles.
@@ -187,12 +199,7 @@ class ContentBasedRecommender(
         self : ContentBasedRecommender
             The fitted recommender.
         """
-        if not isinstance(self.center, (bool, np.bool_)):
-            raise ValueError(f"center must be a bool; got {self.center!r}")
-        if self.features is not None and not hasattr(self.features, "transform"):
-            raise ValueError(
-                f"features must be None or a transformer; got {self.features!r}"
-            )
+        validate_params(self)
         _, items, y = self._fit_interactions(X, y, y_required=False)
         _, first_rows = np.unique(items, return_index=True)
         self.features_ = None if self.features is None else clone(self.features)

@@ -6,6 +6,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import RECOMMENDER_CONSTRAINTS, validate_params
 from ..utils._vocabulary import UNKNOWN
 
 
@@ -71,6 +72,8 @@ class PopularityRecommender(
         self.columns = columns
         self.handle_unknown = handle_unknown
 
+    _parameter_constraints = {**RECOMMENDER_CONSTRAINTS}
+
     @fit_atomically
     def fit(self, X, y=None):
         """Count interactions per item and per user.
@@ -87,6 +90,7 @@ class PopularityRecommender(
         -------
         self : PopularityRecommender
         """
+        validate_params(self)
         self._fit_interactions(X, y, y_required=False)
         pattern = self.user_items_.copy()
         pattern.data[:] = 1.0

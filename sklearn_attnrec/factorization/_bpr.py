@@ -1,6 +1,6 @@
 """BPRRecommender: matrix factorisation ranked by Bayesian Personalized Ranking."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -9,8 +9,14 @@ from sklearn.utils import check_random_state
 
 from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import (
+    RANDOM_STATE,
+    RECOMMENDER_CONSTRAINTS,
+    VERBOSE,
+    Interval,
+    validate_params,
+)
 from ..utils._progress import progress
-from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 from ._factors import FactorModelMixin
 
@@ -324,24 +330,18 @@ class BPRRecommender(
         self.columns = columns
         self.handle_unknown = handle_unknown
 
-    def _check_params(self):
-        for name in ("n_components", "max_iter", "batch_size"):
-            check_scalar(getattr(self, name), name, numbers.Integral, min_val=1)
-        check_scalar(
-            self.learning_rate,
-            "learning_rate",
-            numbers.Real,
-            min_val=0,
-            include_boundaries="neither",
-        )
-        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
-        check_scalar(self.init_scale, "init_scale", numbers.Real, min_val=0)
-        if not isinstance(self.verify_negative_samples, (bool, np.bool_)):
-            raise ValueError(
-                "verify_negative_samples must be True or False; "
-                f"got {self.verify_negative_samples!r}"
-            )
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "verify_negative_samples": ["boolean"],
+        "init_scale": [Interval(Real, 0, None, closed="left")],
+        "random_state": RANDOM_STATE,
+        "verbose": VERBOSE,
+    }
 
     # -- fitting ---------------------------------------------------------------
 
@@ -361,7 +361,7 @@ class BPRRecommender(
         -------
         self : BPRRecommender
         """
-        self._check_params()
+        validate_params(self)
         _, _, y = self._fit_interactions(X, y, y_required=False)
         if (y < 0).any():
             raise ValueError("interaction weights y must be non-negative")

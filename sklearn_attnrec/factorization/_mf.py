@@ -1,8 +1,8 @@
 """MatrixFactorization: r̂_ui = μ + b_u + b_i + p_u·q_i, fitted by ALS or SGD."""
 
-import numbers
 import warnings
 from contextlib import contextmanager
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -14,15 +14,23 @@ from sklearn.utils.extmath import randomized_svd
 from ..base import FeedbackScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
 from ..utils._interactions import interaction_matrix
+from ..utils._param_validation import (
+    N_JOBS,
+    RANDOM_STATE,
+    RECOMMENDER_CONSTRAINTS,
+    VERBOSE,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from ..utils._progress import progress, warn_if_constant_ratings
 from ..utils._relevance import (
-    check_ranking,
+    RANKING_CONSTRAINT,
     mean_ratings,
     relevance_scores,
     relevance_stats,
     user_mean_ratings,
 )
-from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
     RowBuckets,
@@ -304,62 +312,38 @@ class MatrixFactorization(
 
     # -- parameters ------------------------------------------------------------
 
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions({"als", "sgd"})],
+        "feedback": [StrOptions({"explicit", "implicit"})],
+        "alpha": [Interval(Real, 0, None, closed="neither"), None],
+        "alpha_bias": [Interval(Real, 0, None, closed="left")],
+        "biases": ["boolean"],
+        "init": [StrOptions({"svd", "normal"}), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "confidence_scale": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "clip": ["boolean"],
+        "ranking": RANKING_CONSTRAINT,
+        "random_state": RANDOM_STATE,
+        "n_jobs": N_JOBS,
+        "verbose": VERBOSE,
+    }
+
     def _check_params(self):
-        for name, options in [
-            ("solver", ("als", "sgd")),
-            ("feedback", ("explicit", "implicit")),
-            ("init", ("svd", "normal", None)),
-        ]:
-            if getattr(self, name) not in options:
-                raise ValueError(
-                    f"{name} must be one of {options}; got {getattr(self, name)!r}"
-                )
+        """Validate the parameters; return ``alpha``, ``max_iter`` and ``tol``
+        with their None defaults resolved for the solver and feedback."""
+        validate_params(self)
         if self.feedback == "implicit" and self.solver != "als":
             raise ValueError("feedback='implicit' is fitted by solver='als' only")
         if self.feedback == "implicit" and self.early_stopping:
             raise ValueError("early_stopping is available for explicit feedback only")
-        check_scalar(self.n_components, "n_components", numbers.Integral, min_val=1)
-        if self.alpha is not None:
-            check_scalar(
-                self.alpha,
-                "alpha",
-                numbers.Real,
-                min_val=0,
-                include_boundaries="neither",
-            )
-        check_scalar(self.alpha_bias, "alpha_bias", numbers.Real, min_val=0)
-        if self.max_iter is not None:
-            check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        if self.tol is not None:
-            check_scalar(self.tol, "tol", numbers.Real, min_val=0)
-        check_scalar(
-            self.learning_rate,
-            "learning_rate",
-            numbers.Real,
-            min_val=0,
-            include_boundaries="neither",
-        )
-        check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
-        check_scalar(self.confidence_scale, "confidence_scale", numbers.Real, min_val=0)
-        check_scalar(
-            self.validation_fraction,
-            "validation_fraction",
-            numbers.Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="neither",
-        )
-        check_scalar(
-            self.n_iter_no_change, "n_iter_no_change", numbers.Integral, min_val=1
-        )
-        if self.n_jobs is not None and (
-            not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
-        ):
-            raise ValueError(
-                f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}"
-            )
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
-        check_ranking(self.ranking)
         alpha = _DEFAULT_ALPHA[self.feedback] if self.alpha is None else self.alpha
         max_iter = (
             _DEFAULT_MAX_ITER[self.solver] if self.max_iter is None else self.max_iter

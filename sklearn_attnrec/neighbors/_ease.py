@@ -1,6 +1,6 @@
 """EASE: closed-form item-item weights for top-N recommendation (Steck, WWW 2019)."""
 
-import numbers
+from numbers import Real
 
 import numpy as np
 from scipy.linalg import lapack
@@ -9,8 +9,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import (
+    RECOMMENDER_CONSTRAINTS,
+    Interval,
+    validate_params,
+)
 from ..utils._relevance import item_popularity
-from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 
 # The dense item x item solve needs about 4 * n_items² bytes (float32) twice
@@ -168,6 +172,11 @@ class EASE(RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator)
         self.columns = columns
         self.handle_unknown = handle_unknown
 
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+    }
+
     @fit_atomically
     def fit(self, X, y=None):
         """Solve for the item-item weights.
@@ -183,11 +192,7 @@ class EASE(RecommenderMixin, RankingScoreMixin, TransformerMixin, BaseEstimator)
         -------
         self : EASE
         """
-        check_scalar(
-            self.alpha, "alpha", numbers.Real, min_val=0, include_boundaries="neither"
-        )
-        if not np.isfinite(self.alpha):
-            raise ValueError(f"alpha must be finite; got {self.alpha!r}")
+        validate_params(self)
         _, _, y = self._fit_interactions(X, y, y_required=False)
         if (y < 0).any():
             raise ValueError("interaction weights y must be non-negative")

@@ -7,7 +7,7 @@ dot products with the other items (itself included), and a user's score of an
 item sums the similarities of the items they interacted with.
 """
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,11 +18,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
-from ..utils._validation import check_scalar
+from ..utils._param_validation import (
+    N_JOBS,
+    RECOMMENDER_CONSTRAINTS,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from ..utils._vocabulary import UNKNOWN
 from ._similarity import most_similar, truncate_rows
 
-_WEIGHTINGS = ("bm25", "tfidf", "cosine", None)
 # Bound on the (item, item) products of one block of rows of the similarity.
 _BLOCK_ENTRIES = 1 << 22
 
@@ -295,20 +300,14 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
         self.handle_unknown = handle_unknown
         self.n_jobs = n_jobs
 
-    def _check_params(self):
-        check_scalar(self.n_neighbors, "n_neighbors", numbers.Integral, min_val=1)
-        if not (self.weighting is None or self.weighting in _WEIGHTINGS):
-            raise ValueError(
-                f"weighting must be one of {_WEIGHTINGS}; got {self.weighting!r}"
-            )
-        check_scalar(self.bm25_k1, "bm25_k1", numbers.Real, min_val=0)
-        check_scalar(self.bm25_b, "bm25_b", numbers.Real, min_val=0, max_val=1)
-        if self.n_jobs is not None and (
-            not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
-        ):
-            raise ValueError(
-                f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}"
-            )
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "weighting": [StrOptions({"bm25", "tfidf", "cosine"}), None],
+        "bm25_k1": [Interval(Real, 0, None, closed="left")],
+        "bm25_b": [Interval(Real, 0, 1, closed="both")],
+        "n_jobs": N_JOBS,
+    }
 
     @fit_atomically
     def fit(self, X, y=None):
@@ -326,7 +325,7 @@ class ItemKNNRecommender(RecommenderMixin, RankingScoreMixin, BaseEstimator):
         -------
         self : ItemKNNRecommender
         """
-        self._check_params()
+        validate_params(self)
         _, _, y = self._fit_interactions(X, y, y_required=False)
         if (y < 0).any():
             raise ValueError(

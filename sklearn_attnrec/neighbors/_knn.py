@@ -1,7 +1,7 @@
 """User-user and item-item neighbourhood collaborative filtering."""
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin, clone
@@ -10,15 +10,22 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import RecommenderMixin
 from ..baselines import BaselineRegressor
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import (
+    N_JOBS,
+    RECOMMENDER_CONSTRAINTS,
+    VERBOSE,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from ..utils._progress import warn_if_constant_ratings
 from ..utils._relevance import (
-    check_ranking,
+    RANKING_CONSTRAINT,
     mean_ratings,
     relevance_scores,
     relevance_stats,
     user_mean_ratings,
 )
-from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
 from ._similarity import (
     most_similar,
@@ -200,46 +207,25 @@ class _NeighborhoodRegressor(
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    # -- fitting ---------------------------------------------------------------
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "metric": [StrOptions(set(_METRICS))],
+        "center": ["boolean", StrOptions({"baseline"})],
+        "shrinkage": [Interval(Real, 0, None, closed="left")],
+        "min_support": [Interval(Integral, 0, None, closed="left")],
+        "min_neighbors": [Interval(Integral, 0, None, closed="left")],
+        "min_similarity": [Interval(Real, -1, 1, closed="left"), None],
+        "n_candidates": [Interval(Integral, 1, None, closed="left")],
+        # Fitted on the encoded ids, so one of this package's recommenders.
+        "baseline": [RecommenderMixin, None],
+        "clip": ["boolean"],
+        "ranking": RANKING_CONSTRAINT,
+        "n_jobs": N_JOBS,
+        "verbose": VERBOSE,
+    }
 
-    def _check_params(self):
-        check_scalar(self.n_neighbors, "n_neighbors", numbers.Integral, min_val=1)
-        if self.metric not in _METRICS:
-            raise ValueError(f"metric must be one of {_METRICS}; got {self.metric!r}")
-        if not isinstance(self.center, (bool, np.bool_)) and not (
-            isinstance(self.center, str) and self.center == "baseline"
-        ):
-            raise ValueError(
-                f"center must be True, False or 'baseline'; got {self.center!r}"
-            )
-        check_scalar(self.shrinkage, "shrinkage", numbers.Real, min_val=0)
-        check_scalar(self.min_support, "min_support", numbers.Integral, min_val=0)
-        check_scalar(self.min_neighbors, "min_neighbors", numbers.Integral, min_val=0)
-        if self.min_similarity is not None:
-            check_scalar(
-                self.min_similarity,
-                "min_similarity",
-                numbers.Real,
-                min_val=-1,
-                max_val=1,
-                include_boundaries="left",
-            )
-        check_scalar(self.n_candidates, "n_candidates", numbers.Integral, min_val=1)
-        if self.baseline is not None and not isinstance(
-            self.baseline, RecommenderMixin
-        ):
-            raise ValueError(
-                "baseline must be None or a recommender of sklearn_attnrec (such "
-                f"as BaselineRegressor); got {self.baseline!r}"
-            )
-        if self.n_jobs is not None and (
-            not isinstance(self.n_jobs, numbers.Integral) or self.n_jobs == 0
-        ):
-            raise ValueError(
-                f"n_jobs must be None or a nonzero integer; got {self.n_jobs!r}"
-            )
-        check_scalar(self.verbose, "verbose", numbers.Integral, min_val=0)
-        check_ranking(self.ranking)
+    # -- fitting ---------------------------------------------------------------
 
     @fit_atomically
     def fit(self, X, y):
@@ -257,7 +243,7 @@ class _NeighborhoodRegressor(
         self : object
             The fitted model.
         """
-        self._check_params()
+        validate_params(self)
         users, items, y = self._fit_interactions(X, y)
         name = type(self).__name__
         warn_if_constant_ratings(y, name)

@@ -6,10 +6,11 @@ Items can be added at any time (a new item is searchable at once, without
 retraining the model that made the vectors).
 """
 
-import numbers
+from numbers import Integral
 
 import numpy as np
 
+from ..utils._param_validation import Interval, StrOptions, validate_params
 from ..utils._topk import topk_indices
 
 _METRICS = ("dot", "cosine")
@@ -44,9 +45,10 @@ def _normalised(vectors):
 
 
 class _BaseIndex:
+    _parameter_constraints = {"metric": [StrOptions(set(_METRICS))]}
+
     def __init__(self, metric="dot"):
-        if metric not in _METRICS:
-            raise ValueError(f"metric must be one of {_METRICS}; got {metric!r}")
+        validate_params(self, {"metric": metric})
         self.metric = metric
         self.ids = np.empty(0, dtype=object)
         self.dim = None
@@ -127,7 +129,7 @@ class _BaseIndex:
         """
         if len(self) == 0:
             raise ValueError("the index is empty: add vectors first")
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
             raise ValueError(f"k must be a positive integer; got {k!r}")
         queries = _as_vectors(queries, self.dim, name="queries")
         if self.metric == "cosine":
@@ -218,6 +220,13 @@ class HNSWIndex(_BaseIndex):
     (2, 5)
     """
 
+    _parameter_constraints = {
+        **_BaseIndex._parameter_constraints,
+        "n_links": [Interval(Integral, 1, None, closed="left")],
+        "ef_construction": [Interval(Integral, 1, None, closed="left")],
+        "ef_search": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, metric="dot", *, n_links=32, ef_construction=100, ef_search=64):
         super().__init__(metric)
         try:
@@ -226,19 +235,11 @@ class HNSWIndex(_BaseIndex):
             raise ImportError(
                 "HNSWIndex needs faiss: pip install faiss-cpu (or use ExactIndex)"
             ) from exc
-        for name, value in [
-            ("n_links", n_links),
-            ("ef_construction", ef_construction),
-            ("ef_search", ef_search),
-        ]:
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise ValueError(f"{name} must be a positive integer; got {value!r}")
-            if value < 1:
-                raise ValueError(f"{name} must be a positive integer; got {value!r}")
         self._faiss = faiss
         self.n_links = n_links
         self.ef_construction = ef_construction
         self.ef_search = ef_search
+        validate_params(self)
         self._index = None
 
     def _add(self, vectors):

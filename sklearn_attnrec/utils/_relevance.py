@@ -26,13 +26,11 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import ndtr
 
+from ._param_validation import StrOptions
+
 RANKINGS = ("relevance", "rating")
-
-
-def check_ranking(ranking):
-    """Raise unless ``ranking`` is one of :data:`RANKINGS`."""
-    if not isinstance(ranking, str) or ranking not in RANKINGS:
-        raise ValueError(f"ranking must be one of {RANKINGS}; got {ranking!r}")
+# The constraint of the ``ranking`` parameter of the rating models.
+RANKING_CONSTRAINT = [StrOptions(set(RANKINGS))]
 
 
 def item_popularity(user_items):
