@@ -17,7 +17,9 @@
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 from sklearn.preprocessing import OneHotEncoder
+from threadpoolctl import threadpool_limits
 
 from _common import FixedFactors, command_line, parse_args, print_table, timed
 from sklearn_attnrec import (
@@ -127,6 +129,7 @@ def cold_start(data, user_features, item_features):
 
 def main():
     args = parse_args(__doc__.splitlines()[0])
+    torch.set_num_threads(1)  # issue 15: default fits under 30 s on one thread
     data = fetch_movielens(data_home=args.data_home, download_if_missing=False)
     user_features, item_features = side_features(data)
     leave_last_out(data, user_features, item_features)
@@ -135,4 +138,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with threadpool_limits(1):
+        main()

@@ -5,7 +5,7 @@ test item, the second-to-last the last training item (and the validation item
 of the early-stopped variant, ``--sasrec bce-es``). HR@10 and NDCG@10 against
 100 sampled negatives (fixed seed, the same for every model) and with full
 ranking over all unseen items, for ``SequentialRecommender`` in the paper's
-configuration (2 blocks, 1 head, 50 dims, dropout 0.2, ``max_len=200``, lr 1e-3,
+configuration (2 blocks, 1 head, 50 dims, dropout 0.2, ``block_size=200``, lr 1e-3,
 batch 128, BCE with one negative, 200 epochs), with gSASRec's gBCE loss (256
 negatives, t=0.75) and with the softmax loss, next to popularity,
 ``ItemKNNRegressor`` (ranking by predicted rating) and implicit
@@ -36,7 +36,7 @@ PAPER = dict(
     n_heads=1,
     n_layers=2,
     dropout=0.2,
-    max_len=200,
+    block_size=200,
     learning_rate=1e-3,
     batch_size=128,
     loss="bce",

@@ -425,7 +425,7 @@ def test_timestamps_order_the_histories(estimator, case, make, timed):
 @SEQUENTIAL
 def test_history_longer_than_max_len_uses_the_last_items(estimator, timed):
     model = _fit(estimator, timed)
-    max_len = model.get_params()["max_len"]
+    max_len = model.get_params()["block_size"]
     history = np.tile(model.item_ids_, 3)
     assert len(history) > max_len
     long = model.recommend_for_history([history], n=5, exclude_seen=False)

@@ -171,13 +171,13 @@ CASES = [
         "word/special token not a str",
         lambda: WordTokenizer(eos_token=3).fit(["the cat"]),
         ValueError,
-        r"eos_token must be a non-empty str or None; got 3",
+        r"'eos_token' parameter of WordTokenizer must be a non-empty str or None. Got 3",
     ),
     (
         "char/empty special token",
         lambda: CharTokenizer(unk_token="").fit(["the cat"]),
         ValueError,
-        r"unk_token must be a non-empty str",
+        r"'unk_token' parameter of CharTokenizer must be a non-empty str",
     ),
     # WordTokenizer(token_pattern=...)
     (
@@ -208,7 +208,7 @@ CASES = [
         "word/pattern not a str",
         lambda: WordTokenizer(token_pattern=None).fit(["ab cd"]),
         ValueError,
-        r"token_pattern must be a str",
+        r"'token_pattern' parameter of WordTokenizer must be an instance of 'str'",
     ),
     # Vector indexes: duplicated ids, ids already held, empty index.
     *[

@@ -1,6 +1,8 @@
-"""Ctrl-C stops a torch fit at once (and the fit is undone); a fitted torch
-model predicts from several threads as it does from one (its module stays in
-evaluation mode: no thread turns dropout on under another)."""
+"""The one torch engine, alike for every torch estimator: the shared training
+parameters, ``loss_curve_``, early stopping, resuming from a checkpoint; Ctrl-C
+stops a fit at once (and the fit is undone); a fitted model predicts from
+several threads as it does from one (its module stays in evaluation mode: no
+thread turns dropout on under another)."""
 
 import pickle
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +12,7 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, Checkpoint, LoadInitState
 
 from sklearn_attnrec import (
     AttentionEncoder,
@@ -21,6 +23,7 @@ from sklearn_attnrec import (
 )
 from sklearn_attnrec.datasets import make_interactions, make_sequences
 from sklearn_attnrec.utils._testing import fast_params
+from sklearn_attnrec.utils._torch import TRAINING_PARAMETERS
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
@@ -151,20 +154,56 @@ def test_ctrl_c_stops_the_fit_and_undoes_it(name, epoch, where):
     _assert_same(_outputs(model, queries), before)
 
 
-def test_early_stopping_still_ends_a_fit_normally():
+@pytest.mark.parametrize("name", CASES)
+def test_early_stopping_ends_every_torch_fit_normally(name):
     # skorch's EarlyStopping stops by raising KeyboardInterrupt too: that stop
-    # is a finished fit, not a Ctrl-C.
-    X, y, _ = _encoder_data()
+    # is a finished fit, not a Ctrl-C; the validation curve is recorded.
+    X, y, _ = CASES[name][1]()
     model = _estimator(
-        "AttentionEncoder",
+        name,
         max_iter=30,
         early_stopping=True,
         n_iter_no_change=1,
-        tol=10.0,  # no epoch counts as an improvement
+        tol=0.999,  # no epoch counts as an improvement
     ).fit(X, y)
     assert model.n_iter_ == 2
     assert len(model.loss_curve_) == 2
+    assert len(model.validation_loss_curve_) == 2
+    assert np.isfinite(model.validation_loss_curve_).all()
     assert model.net_.module_.training is False
+
+
+# -- one engine ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_torch_estimator_declares_the_shared_training_parameters(name):
+    params = CASES[name][0]().get_params()
+    missing = set(TRAINING_PARAMETERS) - set(params)
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_loss_curve_has_one_finite_loss_per_epoch(name):
+    X, y, _ = CASES[name][1]()
+    model = _estimator(name, max_iter=3).fit(X, y)
+    assert model.n_iter_ == 3
+    assert len(model.loss_curve_) == 3
+    assert np.isfinite(model.loss_curve_).all()
+    assert not hasattr(model, "validation_loss_curve_")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_resume_from_a_checkpoint_trains_only_the_remaining_epochs(name, tmp_path):
+    X, y, _ = CASES[name][1]()
+    checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)
+    first = _estimator(name, max_iter=2, callbacks=[checkpoint]).fit(X, y)
+    resumed = _estimator(
+        name, max_iter=3, callbacks=[LoadInitState(checkpoint)]
+    ).fit(X, y)
+    assert resumed.n_iter_ == 3  # two loaded, one trained
+    np.testing.assert_allclose(resumed.loss_curve_[:2], first.loss_curve_)
+    assert np.isfinite(resumed.loss_curve_[2])
 
 
 # -- threads -------------------------------------------------------------------

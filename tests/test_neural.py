@@ -1,11 +1,20 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
-from sklearn_attnrec import NeuralCF, PopularityRecommender, make_ranking_scorer
+from sklearn_attnrec import (
+    NeuralCF,
+    PopularityRecommender,
+    SequentialRecommender,
+    TwoTowerRetriever,
+    make_ranking_scorer,
+)
 from sklearn_attnrec.datasets import make_interactions
 from sklearn_attnrec.model_selection import train_test_split_interactions
-from sklearn_attnrec.neural._training import sample_negatives
+from sklearn_attnrec.neural._sampling import sample_negatives
+from sklearn_attnrec.utils._testing import fast_params
 
 SMALL = dict(embedding_dim=4, hidden_layer_sizes=(8,), max_iter=2, random_state=0)
 
@@ -122,3 +131,30 @@ def test_skorch_callbacks_run_every_epoch(implicit_split):
     model.fit(X_train)
     assert dict(model.net_.callbacks_)["count"].epochs == 3
     assert len(model.net_.history) == 3
+
+
+RENAMED = [
+    # (class, old name, old value, new name)
+    (NeuralCF, "alpha", 1e-4, "weight_decay"),
+    (TwoTowerRetriever, "alpha", 1e-4, "weight_decay"),
+    (SequentialRecommender, "max_len", 6, "block_size"),
+    (SequentialRecommender, "input", "interactions", "layout"),
+]
+
+
+@pytest.mark.parametrize(
+    "cls, old, value, new", RENAMED, ids=lambda v: getattr(v, "__name__", str(v))
+)
+def test_renamed_parameter_warns_and_acts_as_the_new_name(cls, old, value, new):
+    X, _ = make_interactions(n_users=20, n_items=15, implicit=True, random_state=0)
+    fast = {**fast_params(cls), "max_iter": 1, "random_state": 0}
+    with pytest.warns(FutureWarning, match=rf"'{old}' was renamed '{new}'"):
+        old_model = cls(**fast, **{old: value}).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # the new name: no warning
+        new_model = cls(**{**fast, new: value}).fit(X)
+    for a, b in zip(
+        old_model.net_.module_.state_dict().values(),
+        new_model.net_.module_.state_dict().values(),
+    ):
+        torch.testing.assert_close(a, b)

@@ -11,7 +11,7 @@ TINY = dict(
     embedding_dim=16,
     n_heads=2,
     n_layers=1,
-    max_len=16,
+    block_size=16,
     dropout=0.0,
     batch_size=32,
     learning_rate=1e-2,
@@ -66,7 +66,7 @@ def test_causality_states_ignore_later_items(fitted):
     changed = history.copy()
     changed[4:] = [11, 13]
     states = fitted.hidden_states([history, changed])
-    T = fitted.max_len
+    T = fitted.block_size
     start = T - len(history)
     # Positions up to the third-from-last item (index 3) are unchanged.
     np.testing.assert_allclose(states[0, : start + 4], states[1, : start + 4])
@@ -79,7 +79,7 @@ def test_causality_of_the_untrained_network_too(markov):
     model = SequentialRecommender(max_iter=1, **TINY).fit(train)
     a, b = np.array([1, 2, 3, 4]), np.array([1, 2, 8, 9])
     states = model.hidden_states([a, b])
-    start = model.max_len - 4
+    start = model.block_size - 4
     np.testing.assert_allclose(states[0, : start + 2], states[1, : start + 2])
     assert not np.allclose(states[0, -1], states[1, -1])
 
@@ -116,10 +116,10 @@ def test_transform_and_attention_weights(fitted, markov):
     histories = _histories(train, users)
     np.testing.assert_allclose(emb, fitted.hidden_states(histories)[:, -1], rtol=1e-5)
     weights = fitted.attention_weights(histories)
-    assert weights.shape == (3, 1, 2, fitted.max_len)
+    assert weights.shape == (3, 1, 2, fitted.block_size)
     np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
     for row, history in zip(weights, histories):
-        n_pad = fitted.max_len - min(len(history), fitted.max_len)
+        n_pad = fitted.block_size - min(len(history), fitted.block_size)
         assert np.all(row[..., :n_pad] == 0)
 
 
@@ -148,7 +148,7 @@ def test_time_order_not_row_order(markov):
 
 def test_max_len_truncates_histories():
     X = np.array([[0, i, i] for i in range(10)] + [[1, 3, 0], [1, 4, 1]])
-    model = SequentialRecommender(max_len=4, max_iter=1, embedding_dim=4).fit(X)
+    model = SequentialRecommender(block_size=4, max_iter=1, embedding_dim=4).fit(X)
     np.testing.assert_array_equal(model.histories_[0], [7, 8, 9, 10])
     np.testing.assert_array_equal(model.histories_[1], [0, 0, 4, 5])
 
@@ -165,12 +165,12 @@ def test_unknown_user_gets_popularity(fitted, markov):
     [
         (dict(loss="hinge"), "loss"),
         (dict(embedding_dim=6, n_heads=4), "divisible"),
-        (dict(max_len=0), "max_len"),
+        (dict(block_size=0), "block_size"),
         (dict(dropout=1.0), "dropout"),
         (dict(learning_rate=-1.0), "learning_rate"),
         (dict(loss="gbce", n_negatives=0), "n_negatives"),
         (dict(loss="gbce", calibration=1.5), "calibration"),
-        (dict(input="text"), "input"),
+        (dict(layout="text"), "layout"),
     ],
 )
 def test_bad_parameters(params, match, markov):
@@ -259,25 +259,26 @@ def test_fit_on_a_list_of_sequences_equals_fit_on_rows():
         for u, s in enumerate(sequences)
     ]
     a = SequentialRecommender(max_iter=2, **TINY).fit(rows)
-    b = SequentialRecommender(max_iter=2, input="sequences", **TINY).fit(sequences)
+    b = SequentialRecommender(max_iter=2, layout="sequences", **TINY).fit(sequences)
     np.testing.assert_array_equal(a.histories_, b.histories_)
     np.testing.assert_allclose(
         a.recommend(np.arange(30), n=5)[1], b.recommend(np.arange(30), n=5)[1]
     )
     # String item ids and ragged lengths work; user k is the k-th sequence.
     named = [["a", "b", "c"], ["b", "c"], [], ["c", "a", "b", "a"]]
-    model = SequentialRecommender(max_iter=1, input="sequences", **TINY).fit(named)
+    model = SequentialRecommender(max_iter=1, layout="sequences", **TINY).fit(named)
     np.testing.assert_array_equal(model.user_ids_, [0, 1, 3])
     assert set(model.item_ids_) == {"a", "b", "c"}
     with pytest.raises(ValueError, match="1-D"):
-        SequentialRecommender(input="sequences").fit([[[1, 2]], [[3]]])
+        SequentialRecommender(layout="sequences").fit([[[1, 2]], [[3]]])
     with pytest.raises(ValueError, match="no item"):
-        SequentialRecommender(input="sequences").fit([[], []])
+        SequentialRecommender(layout="sequences").fit([[], []])
 
 
 def test_gbce_exponent_and_loss_against_the_formula():
     torch = pytest.importorskip("torch")
-    from sklearn_attnrec.neural._sequential import _gbce_beta, _NextItemLoss
+    from sklearn_attnrec.neural._modules import NextItemLoss
+    from sklearn_attnrec.neural._sequential import _gbce_beta
 
     # beta = alpha (t (1 - 1/alpha) + 1/alpha), alpha = k / (n_items - 1)
     assert _gbce_beta(256, 1001, 0.0) == pytest.approx(1.0)
@@ -291,7 +292,7 @@ def test_gbce_exponent_and_loss_against_the_formula():
     h = torch.randn(2, 3, 4, generator=g)
     weight = torch.randn(8, 4, generator=g)  # 7 items + padding row
     targets = torch.tensor([[0, 2, 5], [3, 3, 7]])
-    loss = _NextItemLoss("gbce", n_negatives=5, beta=0.4)
+    loss = NextItemLoss("gbce", n_negatives=5, beta=0.4)
     torch.manual_seed(1)
     value = loss((h, weight), targets)
     torch.manual_seed(1)

@@ -9,7 +9,13 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, GradientNormClipping, LRScheduler
 
+from sklearn_attnrec.utils._param_validation import (
+    InvalidParameterError,
+    validate_params,
+)
 from sklearn_attnrec.utils._torch import (
+    TRAINING_CONSTRAINTS,
+    TRAINING_PARAMETERS,
     WarmupCosineSchedule,
     adamw,
     batched_inference,
@@ -25,10 +31,12 @@ pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 class _Params:
-    """An estimator-like object carrying some of the shared parameter names."""
+    """An estimator-like object carrying the shared training parameters."""
+
+    _parameter_constraints = TRAINING_CONSTRAINTS
 
     def __init__(self, **kwargs):
-        vars(self).update(kwargs)
+        vars(self).update({**TRAINING_PARAMETERS, **kwargs})
 
 
 def test_schedule_is_nanogpt_warmup_then_cosine():
@@ -87,23 +95,49 @@ def test_resolve_device():
             resolve_device("cuda")
 
 
+def test_training_constraints_cover_the_training_parameters():
+    assert set(TRAINING_CONSTRAINTS) == set(TRAINING_PARAMETERS)
+    validate_params(_Params())  # the defaults are valid
+
+
 @pytest.mark.parametrize(
-    "name, value, error",
+    "name, value",
     [
-        ("learning_rate", 0.0, ValueError),
-        ("batch_size", 0, ValueError),
-        ("batch_size", 2.5, TypeError),
-        ("max_iter", 0, ValueError),
-        ("min_learning_rate", 1.0, ValueError),  # above learning_rate
-        ("beta_2", 1.0, ValueError),
-        ("max_grad_norm", 0.0, ValueError),
-        ("validation_fraction", 1.0, ValueError),
-        ("callbacks", "progress", TypeError),
+        ("learning_rate", 0.0),
+        ("batch_size", 0),
+        ("batch_size", 2.5),
+        ("max_iter", 0),
+        ("learning_rate_schedule", "linear"),
+        ("min_learning_rate", -1.0),
+        ("beta_2", 1.0),
+        ("max_grad_norm", 0.0),
+        ("validation_fraction", 0.0),
+        ("validation_fraction", 1.5),
+        ("early_stopping", "yes"),
+        ("callbacks", "progress"),
+        ("accelerate", "yes"),
+        ("verbose", True),
     ],
 )
-def test_training_params_are_validated(name, value, error):
-    with pytest.raises(error, match=name):
-        check_training_params(_Params(**{name: value}))
+def test_training_params_are_validated(name, value):
+    # The table checks each value (an InvalidParameterError is a ValueError and
+    # a TypeError), naming the parameter.
+    with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter"):
+        validate_params(_Params(**{name: value}))
+
+
+def test_training_params_relations():
+    with pytest.raises(ValueError, match="min_learning_rate=1.0 must not exceed"):
+        check_training_params(_Params(min_learning_rate=1.0))  # above learning_rate
+    # The constant schedule ignores min_learning_rate.
+    params = check_training_params(
+        _Params(min_learning_rate=1.0, learning_rate_schedule="constant")
+    )
+    assert params["min_learning_rate"] == params["learning_rate"]
+    incomplete = _Params()
+    del incomplete.max_iter
+    with pytest.raises(TypeError, match=r"does not declare .*'max_iter'"):
+        check_training_params(incomplete)
 
 
 def test_training_params_defaults():

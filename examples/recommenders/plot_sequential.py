@@ -55,7 +55,7 @@ print(f"{source}: {len(X_train)} training rows, {len(X_test)} held-out last item
 # all movies) learns fastest on a catalogue of this size; the last 50 movies of
 # each user are enough here.
 sasrec = SequentialRecommender(
-    max_len=50, loss="softmax", max_iter=25, learning_rate=3e-3, random_state=0
+    block_size=50, loss="softmax", max_iter=25, learning_rate=3e-3, random_state=0
 ).fit(X_train)
 mf = MatrixFactorization(feedback="implicit", random_state=0).fit(X_train[:, :2])
 popularity = PopularityRecommender().fit(X_train[:, :2])

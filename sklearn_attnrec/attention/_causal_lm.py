@@ -15,7 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nn import CausalTransformer, SequenceCrossEntropy
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import RANDOM_STATE, Interval, validate_params
 from ..utils._torch import (
+    TRAINING_CONSTRAINTS,
     batched_inference,
     build_net,
     check_training_params,
@@ -26,8 +28,8 @@ from ..utils._torch import (
     torch_random_state,
     torch_seeds,
 )
-from ..utils._validation import check_scalar
 from ._sequences import (
+    TRANSFORMER_CONSTRAINTS,
     SequenceModelMixin,
     check_sequences,
     check_vocabulary,
@@ -258,6 +260,9 @@ class CausalLMTransformer(
         Windows per step (and sequences per batch at prediction time).
     learning_rate : float, default=1e-3
         Peak AdamW learning rate.
+    learning_rate_schedule : {"cosine", "constant"}, default="cosine"
+        After ``warmup_steps`` of linear warm-up, a cosine decay (per batch) to
+        ``min_learning_rate``, or a constant learning rate.
     min_learning_rate : float, default=None
         Learning rate at the end of the cosine decay; None means
         ``learning_rate / 10``.
@@ -370,6 +375,14 @@ class CausalLMTransformer(
     # What X is, for the bad-input and persistence tests.
     _input_kind = "sequences"
 
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        **TRANSFORMER_CONSTRAINTS,
+        "max_steps": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "random_state": RANDOM_STATE,
+        "device": [str, torch.device],
+    }
+
     def __init__(
         self,
         *,
@@ -388,6 +401,7 @@ class CausalLMTransformer(
         max_steps=None,
         batch_size=32,
         learning_rate=1e-3,
+        learning_rate_schedule="cosine",
         min_learning_rate=None,
         warmup_steps=100,
         weight_decay=0.1,
@@ -419,6 +433,7 @@ class CausalLMTransformer(
         self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.min_learning_rate = min_learning_rate
         self.warmup_steps = warmup_steps
         self.weight_decay = weight_decay
@@ -459,9 +474,8 @@ class CausalLMTransformer(
         -------
         self : CausalLMTransformer
         """
+        validate_params(self)
         params = check_training_params(self)
-        if self.max_steps is not None:
-            check_scalar(self.max_steps, "max_steps", numbers.Integral, min_val=1)
         ids, lengths = check_sequences(
             self, X, reset=True, pad_token_id=self.pad_token_id
         )

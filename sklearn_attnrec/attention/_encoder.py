@@ -19,7 +19,9 @@ from sklearn.utils.validation import (
 
 from ..nn import SequenceEncoder
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import RANDOM_STATE, StrOptions, validate_params
 from ..utils._torch import (
+    TRAINING_CONSTRAINTS,
     batched_inference,
     build_net,
     check_training_params,
@@ -30,6 +32,7 @@ from ..utils._torch import (
     torch_seeds,
 )
 from ._sequences import (
+    TRANSFORMER_CONSTRAINTS,
     SequenceModelMixin,
     check_block,
     check_sequences,
@@ -99,6 +102,9 @@ class AttentionEncoder(
         Sequences per step.
     learning_rate : float, default=1e-3
         Peak AdamW learning rate.
+    learning_rate_schedule : {"cosine", "constant"}, default="cosine"
+        After ``warmup_steps`` of linear warm-up, a cosine decay (per batch) to
+        ``min_learning_rate``, or a constant learning rate.
     min_learning_rate : float, default=None
         Learning rate at the end of the cosine decay; None means
         ``learning_rate / 10``.
@@ -204,6 +210,15 @@ class AttentionEncoder(
     # What X is, for the bad-input and persistence tests.
     _input_kind = "sequences"
 
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        **TRANSFORMER_CONSTRAINTS,
+        "task": [StrOptions(set(_TASKS))],
+        "pooling": [StrOptions(set(_POOLING))],
+        "random_state": RANDOM_STATE,
+        "device": [str, torch.device],
+    }
+
     def __init__(
         self,
         *,
@@ -223,6 +238,7 @@ class AttentionEncoder(
         max_iter=20,
         batch_size=32,
         learning_rate=1e-3,
+        learning_rate_schedule="cosine",
         min_learning_rate=None,
         warmup_steps=0,
         weight_decay=0.01,
@@ -255,6 +271,7 @@ class AttentionEncoder(
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.min_learning_rate = min_learning_rate
         self.warmup_steps = warmup_steps
         self.weight_decay = weight_decay
@@ -326,10 +343,7 @@ class AttentionEncoder(
         -------
         self : AttentionEncoder
         """
-        if self.task not in _TASKS:
-            raise ValueError(f"task must be one of {_TASKS}; got {self.task!r}")
-        if self.pooling not in _POOLING:
-            raise ValueError(f"pooling must be one of {_POOLING}; got {self.pooling!r}")
+        validate_params(self)
         params = check_training_params(self)
         ids, lengths = check_sequences(
             self, X, reset=True, pad_token_id=self.pad_token_id

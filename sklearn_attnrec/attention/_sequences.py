@@ -11,7 +11,7 @@ Both become a dense ``ids`` array of shape (n, T) with a boolean ``padding`` mas
 (True at padding), the real tokens of each row moved to its front.
 """
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -19,8 +19,9 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..nn import TransformerConfig
+from ..nn._transformer import _ACTIVATIONS, _POSITIONAL
+from ..utils._param_validation import Interval, StrOptions
 from ..utils._torch import TorchPicklingMixin, batched_inference
-from ..utils._validation import check_scalar
 
 
 def _int_ids(array, name):
@@ -146,24 +147,27 @@ def _drop_padding(ids, padding):
     return ids, lengths
 
 
+# The ``_parameter_constraints`` entries of the transformer parameters that the
+# sequence estimators share (unpack them, ``{**TRANSFORMER_CONSTRAINTS, ...}``);
+# transformer_config checks the relation between embedding_dim and n_heads.
+TRANSFORMER_CONSTRAINTS = {
+    "vocab_size": [Interval(Integral, 1, None, closed="left"), None],
+    "block_size": [Interval(Integral, 1, None, closed="left")],
+    "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+    "n_heads": [Interval(Integral, 1, None, closed="left")],
+    "n_layers": [Interval(Integral, 1, None, closed="left")],
+    "feedforward_dim": [Interval(Integral, 1, None, closed="left"), None],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "activation": [StrOptions(set(_ACTIVATIONS))],
+    "positional": [StrOptions({p for p in _POSITIONAL if p is not None}), None],
+    "bias": ["boolean"],
+    "pad_token_id": [Interval(Integral, 0, None, closed="left"), None],
+}
+
+
 def transformer_config(estimator, vocab_size, *, causal):
-    """Validate the architecture parameters of ``estimator`` and return the
-    :class:`TransformerConfig` of its module."""
-    integral = numbers.Integral
-    check_scalar(estimator.embedding_dim, "embedding_dim", integral, min_val=1)
-    check_scalar(estimator.n_heads, "n_heads", integral, min_val=1)
-    check_scalar(estimator.n_layers, "n_layers", integral, min_val=1)
-    check_scalar(estimator.block_size, "block_size", integral, min_val=1)
-    if estimator.feedforward_dim is not None:
-        check_scalar(estimator.feedforward_dim, "feedforward_dim", integral, min_val=1)
-    check_scalar(
-        estimator.dropout,
-        "dropout",
-        numbers.Real,
-        min_val=0,
-        max_val=1,
-        include_boundaries="left",
-    )
+    """The :class:`TransformerConfig` of the module of ``estimator``, whose
+    parameters :data:`TRANSFORMER_CONSTRAINTS` validated."""
     if estimator.embedding_dim % estimator.n_heads:
         raise ValueError(
             f"embedding_dim={estimator.embedding_dim} must be divisible by "
@@ -189,10 +193,6 @@ _SPARSE_VOCABULARY = 2**20
 
 def check_vocabulary(estimator, ids, lengths):
     """``vocab_size_`` from the ``vocab_size`` parameter or the largest id seen."""
-    if estimator.pad_token_id is not None:
-        check_scalar(
-            estimator.pad_token_id, "pad_token_id", numbers.Integral, min_val=0
-        )
     real = ids[~_beyond(lengths, ids)]
     largest = int(real.max()) if real.size else 0
     if estimator.vocab_size is None:
@@ -206,7 +206,6 @@ def check_vocabulary(estimator, ids, lengths):
                 "0..n-1 first (e.g. with a tokenizer) or set vocab_size"
             )
         return vocab_size
-    check_scalar(estimator.vocab_size, "vocab_size", numbers.Integral, min_val=1)
     if largest >= estimator.vocab_size:
         raise ValueError(
             f"token id {largest} in X is out of range for vocab_size="

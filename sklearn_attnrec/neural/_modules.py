@@ -7,10 +7,17 @@
   (an id embedding and/or side features) to vectors whose dot product scores the
   pair; :class:`InBatchSoftmaxLoss` trains them with the logQ correction
   (Yi et al. 2019), :class:`PairwiseBCELoss` with sampled negatives.
+- :class:`SASRecNet` and :class:`NextItemLoss`: SASRec's causal transformer over
+  item histories and its next-item losses (BCE, gSASRec's gBCE, softmax).
 """
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+from ..nn import TransformerStack, init_weights
+
+_PAD = 0  # item index 0 is padding (SASRec); item ``j`` is index ``j + 1``
 
 
 def _mlp(sizes, dropout, *, last_activation=True):
@@ -37,10 +44,19 @@ class NCFNet(nn.Module):
     hidden_layer_sizes : tuple of int
         Widths of the MLP's hidden layers (its input is ``2 * embedding_dim``).
     dropout : float
+    output_bias : float, default=0.0
+        Starting bias of the output unit (the mean rating, for ratings).
     """
 
     def __init__(
-        self, n_users, n_items, architecture, embedding_dim, hidden_layer_sizes, dropout
+        self,
+        n_users,
+        n_items,
+        architecture,
+        embedding_dim,
+        hidden_layer_sizes,
+        dropout,
+        output_bias=0.0,
     ):
         super().__init__()
         self.architecture = architecture
@@ -56,6 +72,8 @@ class NCFNet(nn.Module):
             self.mlp = _mlp(sizes, dropout)
             width += sizes[-1]
         self.output = nn.Linear(width, 1)
+        with torch.no_grad():
+            self.output.bias.fill_(output_bias)
         for module in self.modules():
             if isinstance(module, nn.Embedding):
                 nn.init.normal_(module.weight, std=0.01)
@@ -228,3 +246,86 @@ class PairwiseBCELoss(nn.Module):
         users, items = output[:2]
         logits = (users * items).sum(1) / self.temperature
         return nn.functional.binary_cross_entropy_with_logits(logits, target)
+
+
+class SASRecNet(nn.Module):
+    """Item embedding (shared with the output), causal transformer stack.
+
+    Parameters
+    ----------
+    n_items : int
+        Known items; the embedding table has ``n_items + 1`` rows (row 0: padding).
+    config : TransformerConfig
+        ``causal`` must be True.
+    """
+
+    def __init__(self, n_items, config):
+        super().__init__()
+        self.config = config
+        self.item_embedding = nn.Embedding(
+            n_items + 1, config.embedding_dim, padding_idx=_PAD
+        )
+        self.stack = TransformerStack(config)
+        init_weights(self, config.n_layers)
+        with torch.no_grad():
+            self.item_embedding.weight[_PAD].zero_()
+
+    def encode(self, sequences, *, return_weights=False):
+        """Hidden states (B, T, C) of left-padded item indices (B, T) [and
+        per-layer attention weights (B, H, T, T)]."""
+        padding = sequences == _PAD  # (B, T)
+        x = self.item_embedding(sequences)  # (B, T, C); zero at padding
+        return self.stack(x, key_padding_mask=padding, return_weights=return_weights)
+
+    def forward(self, sequences):
+        """Hidden states (B, T, C) and the item embedding matrix (n_items + 1, C),
+        for :class:`NextItemLoss`."""
+        return self.encode(sequences), self.item_embedding.weight
+
+
+class NextItemLoss(nn.Module):
+    """Next-item loss over every non-padding position.
+
+    In training: ``"softmax"``, cross-entropy over all items; ``"bce"``, binary
+    cross-entropy of the target against ``n_negatives`` sampled items (SASRec);
+    ``"gbce"``, the same with the positive term raised to the power ``beta``
+    (gSASRec's generalised BCE, which undoes the overconfidence that negative
+    sampling teaches). One negative is drawn per position; more are drawn once
+    per batch and shared by its positions (a negative that is a position's
+    target does not count for it).
+
+    In evaluation mode (skorch's validation) the loss is always the full
+    softmax cross-entropy, so that the monitored validation loss is exact and
+    comparable from epoch to epoch.
+    """
+
+    def __init__(self, loss="bce", n_negatives=1, beta=1.0):
+        super().__init__()
+        self.loss = loss
+        self.n_negatives = n_negatives
+        self.beta = beta
+
+    def forward(self, outputs, targets):
+        h, weight = outputs  # (B, T, C), (V + 1, C)
+        keep = targets != _PAD  # (B, T)
+        h, targets = h[keep], targets[keep]  # (N, C), (N,)
+        if self.loss == "softmax" or not self.training:
+            return F.cross_entropy(h @ weight[1:].T, targets - 1)
+        n_items = weight.shape[0] - 1
+        positive = (h * weight[targets]).sum(-1)  # (N,)
+        if self.n_negatives == 1:
+            negatives = torch.randint(1, n_items + 1, targets.shape, device=h.device)
+            if n_items > 1:  # never the target itself
+                clash = negatives == targets
+                negatives[clash] = negatives[clash] % n_items + 1
+            negative = (h * weight[negatives]).sum(-1, keepdim=True)  # (N, 1)
+            valid = torch.ones_like(negative, dtype=torch.bool)
+        else:
+            # Distinct items (all of them when k >= n_items: exact BCE).
+            negatives = torch.randperm(n_items, device=h.device)[: self.n_negatives] + 1
+            negative = h @ weight[negatives].T  # (N, k)
+            valid = negatives[None, :] != targets[:, None]
+        # -log sigma(s+)^beta - sum log(1 - sigma(s-)), stably.
+        positive_loss = -self.beta * F.logsigmoid(positive)
+        negative_loss = (F.softplus(negative) * valid).sum(-1)
+        return (positive_loss + negative_loss).mean()

@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -14,12 +13,21 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
-from torch import nn
 
 from ..base import RankingScoreMixin, RecommenderMixin, check_histories, check_n
-from ..nn import TransformerConfig, TransformerStack, init_weights
+from ..nn import TransformerConfig
+from ..utils._deprecation import DEPRECATED, renamed_parameter
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import (
+    RANDOM_STATE,
+    RECOMMENDER_CONSTRAINTS,
+    Hidden,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from ..utils._torch import (
+    TRAINING_CONSTRAINTS,
     TorchPicklingMixin,
     batched_inference,
     build_net,
@@ -30,95 +38,11 @@ from ..utils._torch import (
     torch_random_state,
     torch_seeds,
 )
-from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN
+from ._modules import _PAD, NextItemLoss, SASRecNet
 
 _LOSSES = ("bce", "gbce", "softmax")
 _INPUTS = ("interactions", "sequences")
-_PAD = 0  # item index 0 is padding; item ``j`` of ``item_ids_`` is index ``j + 1``
-
-
-class _SASRecModule(nn.Module):
-    """Item embedding (shared with the output), causal transformer stack.
-
-    Parameters
-    ----------
-    n_items : int
-        Known items; the embedding table has ``n_items + 1`` rows (row 0: padding).
-    config : TransformerConfig
-        ``causal`` must be True; ``block_size`` is ``max_len``.
-    """
-
-    def __init__(self, n_items, config):
-        super().__init__()
-        self.config = config
-        self.item_embedding = nn.Embedding(
-            n_items + 1, config.embedding_dim, padding_idx=_PAD
-        )
-        self.stack = TransformerStack(config)
-        init_weights(self, config.n_layers)
-        with torch.no_grad():
-            self.item_embedding.weight[_PAD].zero_()
-
-    def encode(self, sequences, *, return_weights=False):
-        """Hidden states (B, T, C) of left-padded item indices (B, T) [and
-        per-layer attention weights (B, H, T, T)]."""
-        padding = sequences == _PAD  # (B, T)
-        x = self.item_embedding(sequences)  # (B, T, C); zero at padding
-        return self.stack(x, key_padding_mask=padding, return_weights=return_weights)
-
-    def forward(self, sequences):
-        """Hidden states (B, T, C) and the item embedding matrix (n_items + 1, C),
-        for :class:`_NextItemLoss`."""
-        return self.encode(sequences), self.item_embedding.weight
-
-
-class _NextItemLoss(nn.Module):
-    """Next-item loss over every non-padding position.
-
-    In training: ``"softmax"``, cross-entropy over all items; ``"bce"``, binary
-    cross-entropy of the target against ``n_negatives`` sampled items (SASRec);
-    ``"gbce"``, the same with the positive term raised to the power ``beta``
-    (gSASRec's generalised BCE, which undoes the overconfidence that negative
-    sampling teaches). One negative is drawn per position; more are drawn once
-    per batch and shared by its positions (a negative that is a position's
-    target does not count for it).
-
-    In evaluation mode (skorch's validation) the loss is always the full
-    softmax cross-entropy, so that the monitored validation loss is exact and
-    comparable from epoch to epoch.
-    """
-
-    def __init__(self, loss="bce", n_negatives=1, beta=1.0):
-        super().__init__()
-        self.loss = loss
-        self.n_negatives = n_negatives
-        self.beta = beta
-
-    def forward(self, outputs, targets):
-        h, weight = outputs  # (B, T, C), (V + 1, C)
-        keep = targets != _PAD  # (B, T)
-        h, targets = h[keep], targets[keep]  # (N, C), (N,)
-        if self.loss == "softmax" or not self.training:
-            return F.cross_entropy(h @ weight[1:].T, targets - 1)
-        n_items = weight.shape[0] - 1
-        positive = (h * weight[targets]).sum(-1)  # (N,)
-        if self.n_negatives == 1:
-            negatives = torch.randint(1, n_items + 1, targets.shape, device=h.device)
-            if n_items > 1:  # never the target itself
-                clash = negatives == targets
-                negatives[clash] = negatives[clash] % n_items + 1
-            negative = (h * weight[negatives]).sum(-1, keepdim=True)  # (N, 1)
-            valid = torch.ones_like(negative, dtype=torch.bool)
-        else:
-            # Distinct items (all of them when k >= n_items: exact BCE).
-            negatives = torch.randperm(n_items, device=h.device)[: self.n_negatives] + 1
-            negative = h @ weight[negatives].T  # (N, k)
-            valid = negatives[None, :] != targets[:, None]
-        # -log sigma(s+)^beta - sum log(1 - sigma(s-)), stably.
-        positive_loss = -self.beta * F.logsigmoid(positive)
-        negative_loss = (F.softplus(negative) * valid).sum(-1)
-        return (positive_loss + negative_loss).mean()
 
 
 def _gbce_beta(n_negatives, n_items, calibration):
@@ -147,19 +71,19 @@ def _sequence_rows(sequences):
     ``k`` is the ``k``-th sequence)."""
     if isinstance(sequences, str) or not hasattr(sequences, "__len__"):
         raise ValueError(
-            'with input="sequences", X must be a list of item-id sequences; got '
+            'with layout="sequences", X must be a list of item-id sequences; got '
             f"{type(sequences).__name__}"
         )
     sequences = [np.asarray(s) for s in sequences]
     for k, seq in enumerate(sequences):
         if seq.ndim != 1:
             raise ValueError(
-                'with input="sequences", X must be a list of 1-D item-id '
+                'with layout="sequences", X must be a list of 1-D item-id '
                 f"sequences; sequence {k} has shape {seq.shape}"
             )
     lengths = np.array([len(s) for s in sequences], dtype=np.int64)
     if not lengths.sum():
-        raise ValueError('with input="sequences", X holds no item at all')
+        raise ValueError('with layout="sequences", X holds no item at all')
     items = np.concatenate([s for s in sequences if len(s)])
     users = np.repeat(np.arange(len(sequences)), lengths)
     if items.dtype.kind in "biuf":
@@ -227,9 +151,10 @@ class SequentialRecommender(
         Attention heads per block.
     n_layers : int, default=2
         Transformer blocks.
-    max_len : int, default=50
-        Longest history used: each user keeps only their last ``max_len`` items
-        (the paper: 200 on MovieLens 1M, 50 on sparse data).
+    block_size : int, default=50
+        Context length, the longest history used: each user keeps only their
+        last ``block_size`` items (the paper: 200 on MovieLens 1M, 50 on sparse
+        data).
     dropout : float, default=0.2
         Dropout on embeddings, attention weights and sublayer outputs (the
         paper: 0.2 on MovieLens, 0.5 on sparse data).
@@ -255,20 +180,30 @@ class SequentialRecommender(
     batch_size : int, default=128
         Users per optimizer step.
     learning_rate : float, default=1e-3
-        Peak learning rate of AdamW (cosine decay to a tenth afterwards).
+        Peak learning rate of AdamW.
+    learning_rate_schedule : {"cosine", "constant"}, default="cosine"
+        After ``warmup_steps`` of linear warm-up, a cosine decay (per batch) to
+        ``min_learning_rate``, or a constant learning rate.
+    min_learning_rate : float, default=None
+        Final learning rate of the cosine decay; None is ``learning_rate / 10``.
     weight_decay : float, default=0.0
         AdamW weight decay of matrices (embeddings included).
+    beta_1, beta_2 : float, default=0.9, 0.999
+        AdamW's moment decay rates.
     warmup_steps : int, default=0
         Linear warm-up steps.
     max_grad_norm : float or None, default=1.0
         Gradient-norm clipping; None disables it.
     early_stopping : bool, default=False
-        Hold out each user's last item (users with three items or more) and
-        stop when the full-softmax loss of predicting it from the rest of the
+        Hold out the last item of users with three items or more and stop
+        when the full-softmax loss of predicting it from the rest of the
         history has not improved by ``tol`` for ``n_iter_no_change`` epochs;
         the best epoch's weights are kept (the leave-one-out validation of the
         paper). The held-out items still count in the users' histories at
         prediction time.
+    validation_fraction : float, default=1.0
+        Early stopping: the share of those users whose last item is held out
+        (1.0: all of them, the paper's protocol).
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
     callbacks : list of skorch callbacks, default=None
@@ -279,7 +214,7 @@ class SequentialRecommender(
         ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
         the same script trains data-parallel on several GPUs; ``device`` is
         then Accelerate's choice. Needs ``pip install accelerate``.
-    input : {"interactions", "sequences"}, default="interactions"
+    layout : {"interactions", "sequences"}, default="interactions"
         What ``fit`` reads. ``"interactions"``: ``[user, item, timestamp]`` rows.
         ``"sequences"``: a list of item-id sequences, oldest first, one per
         user; user ``k`` is the ``k``-th sequence (empty sequences make unknown
@@ -308,8 +243,8 @@ class SequentialRecommender(
         Raw ids seen in fit, sorted.
     user_items_ : scipy.sparse.csr_matrix of shape (n_users, n_items)
         Items each user interacted with in training.
-    histories_ : ndarray of shape (n_users, max_len), dtype int64
-        Each user's last ``max_len`` items as ``index + 1`` into ``item_ids_``,
+    histories_ : ndarray of shape (n_users, block_size), dtype int64
+        Each user's last ``block_size`` items as ``index + 1`` into ``item_ids_``,
         oldest first, left-padded with 0.
     item_popularity_ : ndarray of shape (n_items,)
         Share of training interactions per item (the unknown-user fallback).
@@ -319,6 +254,8 @@ class SequentialRecommender(
         Epochs run (0 when no user has two interactions).
     loss_curve_ : list of float
         Training loss per epoch.
+    validation_loss_curve_ : list of float
+        With ``early_stopping``: validation loss per epoch.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only for DataFrames with string column names.
@@ -347,9 +284,10 @@ class SequentialRecommender(
     all other items, not only among those the user never saw.
 
     The paper's configuration is ``embedding_dim=50, n_heads=1, n_layers=2,
-    dropout=0.2, max_len=200, learning_rate=1e-3, batch_size=128, loss="bce",
-    max_iter=200``: the defaults, except ``max_len=50`` (its setting for sparse
-    data).
+    dropout=0.2, block_size=200, learning_rate=1e-3, batch_size=128, loss="bce",
+    max_iter=200``: the defaults, except ``block_size=50`` (its setting for
+    sparse data). ``max_len`` and ``input`` are the deprecated names of
+    ``block_size`` and ``layout`` (removed in 0.3).
 
     References
     ----------
@@ -364,7 +302,7 @@ class SequentialRecommender(
     >>> from sklearn_attnrec.datasets import make_sequences
     >>> from sklearn_attnrec.neural import SequentialRecommender
     >>> X = make_sequences(n_users=20, n_items=10, random_state=0)
-    >>> model = SequentialRecommender(embedding_dim=8, max_len=10, max_iter=2,
+    >>> model = SequentialRecommender(embedding_dim=8, block_size=10, max_iter=2,
     ...                               random_state=0).fit(X)
     >>> items, scores = model.recommend_for_history([[1, 2, 3]], n=3)
     >>> items.shape
@@ -376,9 +314,30 @@ class SequentialRecommender(
         "embedding_dim": 8,
         "n_heads": 2,
         "n_layers": 1,
-        "max_len": 8,
+        "block_size": 8,
         "max_iter": 2,
         "dropout": 0.0,
+    }
+
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        **TRAINING_CONSTRAINTS,
+        "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_layers": [Interval(numbers.Integral, 1, None, closed="left")],
+        "block_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "loss": [StrOptions(set(_LOSSES))],
+        "n_negatives": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "calibration": [Interval(numbers.Real, 0, 1, closed="both")],
+        "layout": [StrOptions(set(_INPUTS))],
+        "max_len": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Hidden(StrOptions({DEPRECATED})),
+        ],
+        "input": [StrOptions(set(_INPUTS)), Hidden(StrOptions({DEPRECATED}))],
+        "random_state": RANDOM_STATE,
+        "device": [str, torch.device],
     }
     # What X is, for the bad-input and persistence tests.
     _input_kind = "sequential"
@@ -389,7 +348,7 @@ class SequentialRecommender(
         embedding_dim=50,
         n_heads=1,
         n_layers=2,
-        max_len=50,
+        block_size=50,
         dropout=0.2,
         loss="bce",
         n_negatives=None,
@@ -397,15 +356,22 @@ class SequentialRecommender(
         max_iter=200,
         batch_size=128,
         learning_rate=1e-3,
+        learning_rate_schedule="cosine",
+        min_learning_rate=None,
         weight_decay=0.0,
+        beta_1=0.9,
+        beta_2=0.999,
         warmup_steps=0,
         max_grad_norm=1.0,
         early_stopping=False,
+        validation_fraction=1.0,
         n_iter_no_change=5,
         tol=1e-4,
         callbacks=None,
         accelerate=False,
-        input="interactions",
+        layout="interactions",
+        max_len=DEPRECATED,
+        input=DEPRECATED,
         columns=None,
         handle_unknown="fallback",
         random_state=None,
@@ -415,7 +381,7 @@ class SequentialRecommender(
         self.embedding_dim = embedding_dim
         self.n_heads = n_heads
         self.n_layers = n_layers
-        self.max_len = max_len
+        self.block_size = block_size
         self.dropout = dropout
         self.loss = loss
         self.n_negatives = n_negatives
@@ -423,14 +389,21 @@ class SequentialRecommender(
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.min_learning_rate = min_learning_rate
         self.weight_decay = weight_decay
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
         self.warmup_steps = warmup_steps
         self.max_grad_norm = max_grad_norm
         self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.callbacks = callbacks
         self.accelerate = accelerate
+        self.layout = layout
+        self.max_len = max_len
         self.input = input
         self.columns = columns
         self.handle_unknown = handle_unknown
@@ -454,31 +427,15 @@ class SequentialRecommender(
     # -- fitting ---------------------------------------------------------------
 
     def _check_params(self):
+        validate_params(self)
         params = check_training_params(self)
-        for name in ("embedding_dim", "n_heads", "n_layers", "max_len"):
-            check_scalar(getattr(self, name), name, numbers.Integral, min_val=1)
+        params["block_size"] = renamed_parameter(self, "max_len", "block_size")
+        params["layout"] = renamed_parameter(self, "input", "layout")
         if self.embedding_dim % self.n_heads:
             raise ValueError(
                 f"embedding_dim={self.embedding_dim} is not divisible by "
                 f"n_heads={self.n_heads}"
             )
-        check_scalar(
-            self.dropout,
-            "dropout",
-            numbers.Real,
-            min_val=0,
-            max_val=1,
-            include_boundaries="left",
-        )
-        if self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {_LOSSES}; got {self.loss!r}")
-        if self.n_negatives is not None:
-            check_scalar(self.n_negatives, "n_negatives", numbers.Integral, min_val=1)
-        check_scalar(
-            self.calibration, "calibration", numbers.Real, min_val=0, max_val=1
-        )
-        if self.input not in _INPUTS:
-            raise ValueError(f"input must be one of {_INPUTS}; got {self.input!r}")
         return params
 
     def _n_negatives(self):
@@ -505,7 +462,8 @@ class SequentialRecommender(
         self : SequentialRecommender
         """
         params = self._check_params()
-        if self.input == "sequences":
+        block_size = params["block_size"]
+        if params["layout"] == "sequences":
             X = _sequence_rows(X)
         user_index, item_index, _ = self._fit_interactions(X, y, y_required=False)
         X = self._validate_X(X, reset=False, all_columns=True)  # with the times
@@ -516,31 +474,39 @@ class SequentialRecommender(
         bounds = np.flatnonzero(np.diff(users)) + 1
         sequences = np.split(items, bounds)  # one per user, users sorted
         n_items = len(self.item_ids_)
-        self.histories_ = _left_pad(sequences, self.max_len)
+        self.histories_ = _left_pad(sequences, block_size)
         self.item_popularity_ = np.bincount(item_index, minlength=n_items) / len(X)
 
+        device = resolve_device(self.device)
+        init_seed, data_seed = torch_seeds(self.random_state, 2)
         train_split = None
         if params["early_stopping"]:
-            held_out = [s for s in sequences if len(s) >= 3]
-            if not held_out:
+            eligible = np.flatnonzero([len(s) >= 3 for s in sequences])
+            n_held = int(round(params["validation_fraction"] * len(eligible)))
+            if not n_held:
                 raise ValueError(
-                    "early_stopping holds out each user's last item and needs a "
-                    "user with 3 interactions or more"
+                    "early_stopping holds out the last item of "
+                    f"validation_fraction={params['validation_fraction']} of the "
+                    "users with 3 interactions or more, and there is none"
                 )
-            sequences = [s[:-1] if len(s) >= 3 else s for s in sequences]
-            valid_targets = np.zeros((len(held_out), self.max_len), dtype=np.int64)
+            chosen = np.random.RandomState(data_seed).permutation(eligible)[:n_held]
+            held = np.zeros(len(sequences), dtype=bool)
+            held[chosen] = True
+            held_out = [s for s, h in zip(sequences, held) if h]
+            sequences = [s[:-1] if h else s for s, h in zip(sequences, held)]
+            valid_targets = np.zeros((len(held_out), block_size), dtype=np.int64)
             valid_targets[:, -1] = [s[-1] for s in held_out]
             train_split = predefined_split(
                 Dataset(
-                    {"sequences": _left_pad([s[:-1] for s in held_out], self.max_len)},
+                    {"sequences": _left_pad([s[:-1] for s in held_out], block_size)},
                     valid_targets,
                 )
             )
         trainable = [s for s in sequences if len(s) >= 2]
-        inputs = _left_pad([s[:-1] for s in trainable], self.max_len)
-        targets = _left_pad([s[1:] for s in trainable], self.max_len)
+        inputs = _left_pad([s[:-1] for s in trainable], block_size)
+        targets = _left_pad([s[1:] for s in trainable], block_size)
         config = TransformerConfig(
-            block_size=self.max_len,
+            block_size=block_size,
             embedding_dim=self.embedding_dim,
             n_heads=self.n_heads,
             n_layers=self.n_layers,
@@ -556,13 +522,11 @@ class SequentialRecommender(
             if self.loss == "gbce"
             else 1.0
         )
-        device = resolve_device(self.device)
-        init_seed, data_seed = torch_seeds(self.random_state, 2)
         per_epoch = steps_per_epoch(len(trainable), params["batch_size"])
         with torch_random_state(init_seed, device):
             self.net_ = build_net(
-                _SASRecModule(n_items, config),
-                _NextItemLoss(self.loss, n_negatives, beta),
+                SASRecNet(n_items, config),
+                NextItemLoss(self.loss, n_negatives, beta),
                 params,
                 total_steps=params["max_iter"] * per_epoch,
                 seed=data_seed,
@@ -583,7 +547,7 @@ class SequentialRecommender(
     # -- encoding of histories -------------------------------------------------
 
     def _encode_histories(self, item_sequences):
-        """Raw item id sequences -> left-padded (n, max_len) indices + 1."""
+        """Raw item id sequences -> left-padded (n, block_size) indices + 1."""
         check_is_fitted(self)
         if isinstance(item_sequences, np.ndarray) and item_sequences.ndim == 2:
             item_sequences = list(item_sequences)
@@ -592,7 +556,7 @@ class SequentialRecommender(
             index = self._encode(seq, self.item_ids_, "item") if len(seq) else seq
             index = np.asarray(index, dtype=np.int64)
             encoded.append(index[index != UNKNOWN] + 1)  # unknown items dropped
-        return _left_pad(encoded, self.max_len)
+        return _left_pad(encoded, self.histories_.shape[1])
 
     def _states(self, histories, *, all_positions=False):
         """Hidden states of left-padded histories: (n, C), or (n, T, C)."""
@@ -652,7 +616,7 @@ class SequentialRecommender(
         ----------
         histories : list of array-like of item ids
             Each a history, oldest first (e.g. a new user's first clicks). Only
-            the last ``max_len`` items count; items unseen in fit are dropped
+            the last ``block_size`` items count; items unseen in fit are dropped
             (or raise with ``handle_unknown="error"``). A history with no known
             item is ranked by popularity, as an unknown user is.
         ratings : None
@@ -723,7 +687,7 @@ class SequentialRecommender(
 
         Returns
         -------
-        states : ndarray of shape (n_sequences, max_len, embedding_dim)
+        states : ndarray of shape (n_sequences, block_size, embedding_dim)
             Right-aligned: position ``-1`` is the most recent item; the state at
             a position depends only on the items up to it (causal attention).
         """
@@ -741,7 +705,7 @@ class SequentialRecommender(
 
         Returns
         -------
-        weights : ndarray of shape (n_sequences, n_layers, n_heads, max_len)
+        weights : ndarray of shape (n_sequences, n_layers, n_heads, block_size)
             Right-aligned like the histories: ``weights[s, l, h, -k]`` is the
             weight of the ``k``-th most recent item; padding gets 0 and each
             row sums to 1 (all zeros for an empty history).

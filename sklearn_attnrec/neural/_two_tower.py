@@ -12,18 +12,26 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import RankingScoreMixin, RecommenderMixin, recommendations_frame
 from ..retrieval import make_index
 from ..retrieval._index import _duplicated_ids
+from ..utils._deprecation import DEPRECATED, renamed_parameter
 from ..utils._fitting import fit_atomically
+from ..utils._param_validation import (
+    RANDOM_STATE,
+    RECOMMENDER_CONSTRAINTS,
+    Hidden,
+    Interval,
+    StrOptions,
+    validate_params,
+)
 from ..utils._topk import topk_indices
 from ..utils._torch import (
+    TRAINING_CONSTRAINTS,
     TorchPicklingMixin,
     batched_inference,
-    resolve_device,
-    torch_random_state,
+    check_training_params,
 )
-from ..utils._validation import check_scalar
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
-from ._training import epoch_net, train_epochs
+from ._sampling import train_pair_model
 
 _PREDICT_BATCH = 2**15
 
@@ -132,8 +140,30 @@ class TwoTowerRetriever(
         Epochs.
     batch_size : int, default=512
     learning_rate : float, default=1e-3
-    alpha : float, default=0.0
-        Weight decay (L2) of Adam.
+        Peak learning rate of AdamW.
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        After ``warmup_steps`` of linear warm-up, a constant learning rate or a
+        cosine decay (per batch) to ``min_learning_rate``.
+    min_learning_rate : float, default=None
+        Final learning rate of the cosine schedule; None is
+        ``learning_rate / 10``.
+    warmup_steps : int, default=0
+        Batches of linear warm-up.
+    weight_decay : float, default=0.0
+        AdamW's decoupled weight decay of the embeddings and weight matrices.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        AdamW's moment decay rates.
+    max_grad_norm : float, default=None
+        Clip the gradient norm; None does not clip.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop when their loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs; the best
+        epoch's weights are kept.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    tol : float, default=1e-4
+    alpha : float
+        Deprecated: renamed ``weight_decay`` (removed in 0.3).
     index : {"exact", "hnsw"}, default="exact"
         Serving index (``"hnsw"`` needs faiss-cpu).
     exploration : float, default=0.0
@@ -141,7 +171,7 @@ class TwoTowerRetriever(
         by :meth:`add_items` (seeded by ``random_state``).
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (e.g. ``skorch.callbacks.ProgressBar()``,
-        ``Checkpoint``); each epoch is one ``partial_fit`` of ``net_``.
+        ``Checkpoint``, ``LoadInitState`` to resume from a checkpoint).
     accelerate : bool or dict, default=False
         Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
         True, or a dict of ``accelerate.Accelerator`` arguments such as
@@ -175,6 +205,10 @@ class TwoTowerRetriever(
         Their vectors, from their features.
     n_iter_ : int
         Epochs run.
+    loss_curve_ : list of float
+        Training loss per epoch.
+    validation_loss_curve_ : list of float
+        With ``early_stopping``: validation loss per epoch.
     user_ids_, item_ids_, user_items_, n_features_in_, feature_names_in_
         See :class:`~sklearn_attnrec.base.RecommenderMixin`.
 
@@ -221,6 +255,30 @@ class TwoTowerRetriever(
         "max_iter": 2,
     }
 
+    _parameter_constraints = {
+        **RECOMMENDER_CONSTRAINTS,
+        **TRAINING_CONSTRAINTS,
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "embedding_dim": [Interval(numbers.Integral, 0, None, closed="left")],
+        # The sizes themselves are checked in _check_params.
+        "hidden_layer_sizes": ["array-like"],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "id_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "cosine": ["boolean"],
+        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        "loss": [StrOptions({"softmax", "bce"})],
+        "logq_correction": ["boolean"],
+        "n_negatives": [Interval(numbers.Integral, 1, None, closed="left")],
+        "alpha": [
+            Interval(numbers.Real, 0, None, closed="left"),
+            Hidden(StrOptions({DEPRECATED})),
+        ],
+        "index": [StrOptions({"exact", "hnsw"})],
+        "exploration": [Interval(numbers.Real, 0, 1, closed="both")],
+        "random_state": RANDOM_STATE,
+        "device": [str, torch.device],
+    }
+
     def __init__(
         self,
         n_components=32,
@@ -237,7 +295,18 @@ class TwoTowerRetriever(
         max_iter=20,
         batch_size=512,
         learning_rate=1e-3,
-        alpha=0.0,
+        learning_rate_schedule="constant",
+        min_learning_rate=None,
+        warmup_steps=0,
+        weight_decay=0.0,
+        beta_1=0.9,
+        beta_2=0.999,
+        max_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        alpha=DEPRECATED,
         index="exact",
         exploration=0.0,
         callbacks=None,
@@ -261,6 +330,17 @@ class TwoTowerRetriever(
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.min_learning_rate = min_learning_rate
+        self.warmup_steps = warmup_steps
+        self.weight_decay = weight_decay
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.max_grad_norm = max_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.alpha = alpha
         self.index = index
         self.exploration = exploration
@@ -275,41 +355,16 @@ class TwoTowerRetriever(
     # -- fitting ---------------------------------------------------------------
 
     def _check_params(self):
-        if self.loss not in ("softmax", "bce"):
-            raise ValueError(f"loss must be 'softmax' or 'bce'; got {self.loss!r}")
-        if self.index not in ("exact", "hnsw"):
-            raise ValueError(f"index must be 'exact' or 'hnsw'; got {self.index!r}")
-        for name in ("n_components", "n_negatives", "max_iter", "batch_size"):
-            check_scalar(getattr(self, name), name, numbers.Integral, min_val=1)
-        check_scalar(self.embedding_dim, "embedding_dim", numbers.Integral, min_val=0)
-        for name in ("dropout", "id_dropout"):
-            check_scalar(
-                getattr(self, name),
-                name,
-                numbers.Real,
-                min_val=0,
-                max_val=1,
-                include_boundaries="left",
-            )
-        for name in ("temperature", "learning_rate"):
-            check_scalar(
-                getattr(self, name),
-                name,
-                numbers.Real,
-                min_val=0,
-                include_boundaries="neither",
-            )
-        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0)
-        check_scalar(
-            self.exploration, "exploration", numbers.Real, min_val=0, max_val=1
-        )
+        validate_params(self)
+        params = check_training_params(self)
+        params["weight_decay"] = renamed_parameter(self, "alpha", "weight_decay")
         sizes = tuple(self.hidden_layer_sizes)
         if any(not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
             raise ValueError(
                 "hidden_layer_sizes must be a tuple of positive integers; "
                 f"got {self.hidden_layer_sizes!r}"
             )
-        return sizes
+        return params, sizes
 
     @fit_atomically
     def fit(self, X, y=None, *, user_features=None, item_features=None):
@@ -329,7 +384,7 @@ class TwoTowerRetriever(
         -------
         self : TwoTowerRetriever
         """
-        sizes = self._check_params()
+        params, sizes = self._check_params()
         users, items, _ = self._fit_interactions(X, y, y_required=False)
         n_users, n_items = self.user_items_.shape
         user_table = _feature_table(user_features, self.user_ids_, "user_features")
@@ -349,9 +404,15 @@ class TwoTowerRetriever(
                 id_dropout=self.id_dropout if n_features else 0.0,
             )
 
-        device = resolve_device(self.device)
-        with torch_random_state(rng.randint(2**31 - 1), device):
-            module = TwoTowerNet(
+        softmax = self.loss == "softmax"
+        criterion = (
+            InBatchSoftmaxLoss(self.temperature, self.logq_correction)
+            if softmax
+            else PairwiseBCELoss(self.temperature)
+        )
+        self.net_ = train_pair_model(
+            self,
+            lambda: TwoTowerNet(
                 tower(n_users, user_table.shape[1]),
                 tower(n_items, item_table.shape[1]),
                 torch.as_tensor(user_table),
@@ -360,31 +421,13 @@ class TwoTowerRetriever(
                     np.log(frequency / frequency.sum()), dtype=torch.float32
                 ),
                 self.cosine,
-            )
-            softmax = self.loss == "softmax"
-            self.net_ = epoch_net(
-                module,
-                InBatchSoftmaxLoss if softmax else PairwiseBCELoss,
-                self,
-                device,
-                criterion__temperature=self.temperature,
-                **(
-                    {"criterion__logq_correction": self.logq_correction}
-                    if softmax
-                    else {}
-                ),
-            )
-            # The softmax loss ignores y: its labels are the batch's diagonal.
-            train_epochs(
-                self.net_,
-                np.column_stack([users, items]),
-                np.zeros(len(users)),
-                user_items=self.user_items_,
-                n_negatives=None if softmax else self.n_negatives,
-                rng=rng,
-                max_iter=self.max_iter,
-            )
-        self.n_iter_ = self.max_iter
+            ),
+            criterion,
+            np.column_stack([users, items]),
+            None,  # the softmax loss's labels are the batch's diagonal
+            n_negatives=None if softmax else self.n_negatives,
+            params=params,
+        )
         self.item_vectors_ = self._vectors("item", np.arange(n_items))
         self.index_ = make_index(self.index, metric="dot").add(
             self.item_vectors_, self.item_ids_
