@@ -399,3 +399,176 @@ def test_solving_the_normal_equations_in_small_groups_changes_nothing(monkeypatc
     monkeypatch.setattr(_als, "_SOLVE_ROWS", 3)  # many groups of a few rows
     grouped = MatrixFactorization(n_components=4, max_iter=3, random_state=0).fit(X, y)
     np.testing.assert_allclose(grouped.predict(X), whole.predict(X), rtol=1e-5)
+
+
+# -- implicit ALS: the all-rows sparse conjugate gradient ----------------------------
+
+
+def _implicit_problem(shape, seed, k=4):
+    """A confidence matrix (values c − 1, one explicit zero, one empty row), fixed
+    factors, a warm start and a penalty per row."""
+    confidence = _random_ratings(seed=seed, shape=shape, density=0.4).tolil()
+    confidence[1, :] = 0  # an empty row
+    confidence = confidence.tocsr()
+    confidence.eliminate_zeros()
+    confidence.data = 0.5 * confidence.data
+    confidence.data[0] = 0.0  # an explicit zero: observed with c = 1
+    rng = np.random.default_rng(seed + 1)
+    fixed = rng.normal(size=(shape[1], k))
+    start = rng.normal(size=(shape[0], k))
+    penalty = rng.uniform(0.05, 1.0, size=shape[0])
+    return confidence, fixed, start, penalty
+
+
+def _hkv_system(confidence, fixed, penalty, u):
+    """Row u's Hu-Koren-Volinsky normal equations A x = b, in float64."""
+    c = np.ones(confidence.shape[1])
+    preference = np.zeros(confidence.shape[1])
+    row = confidence[u]
+    c[row.indices] += row.data
+    preference[row.indices] = 1
+    A = fixed.T @ (c[:, None] * fixed) + penalty[u] * np.eye(fixed.shape[1])
+    return A, fixed.T @ (c * preference)
+
+
+@pytest.mark.parametrize("reorder", [False, True])
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("shape", [(15, 12), (12, 30)])
+def test_implicit_operator_products_match_dense_ones(shape, transposed, reorder):
+    from sklearn_attnrec.factorization._als import _ImplicitOperator
+
+    confidence, fixed, start, _ = _implicit_problem(shape, seed=4)
+    operator = _ImplicitOperator(confidence, transposed=transposed, reorder=reorder)
+    assert operator.transposed == transposed
+    assert (operator.order is not None) == reorder
+    r, c = operator.entries()
+    # Every stored entry once, with its value.
+    coo = confidence.tocoo()
+    assert sorted(zip(r, c)) == sorted(zip(coo.row, coo.col))
+    np.testing.assert_allclose(
+        operator.weights.numpy(), np.asarray(confidence[r, c]).ravel(), rtol=1e-6
+    )
+    rows = operator.rows_in(torch.tensor(start, dtype=torch.float32))
+    cols = operator.fixed_in(torch.tensor(fixed, dtype=torch.float32))
+    np.testing.assert_allclose(
+        operator.dots(rows, cols).numpy(),
+        np.einsum("ij,ij->i", start[r], fixed[c]),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+    values = np.random.default_rng(5).normal(size=len(r))
+    expected = sp.csr_matrix((values, (r, c)), shape=shape) @ fixed
+    combined = operator.combine(torch.tensor(values, dtype=torch.float32), cols)
+    assert combined.shape == (shape[0], fixed.shape[1])
+    combined = operator.rows_out(combined).numpy()
+    np.testing.assert_allclose(combined, expected, rtol=1e-5, atol=1e-5)
+    # The most frequent index of the random side comes first.
+    if reorder:
+        side = confidence.getnnz(axis=1 if transposed else 0)
+        assert side[operator.order[0]] == side.max()
+
+
+@pytest.mark.parametrize("reorder", [False, True])
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("shape", [(15, 12), (12, 30)])
+def test_implicit_cg_from_a_warm_start_reaches_the_exact_solution(
+    shape, transposed, reorder
+):
+    from sklearn_attnrec.factorization import _als
+
+    confidence, fixed, start, penalty = _implicit_problem(shape, seed=6)
+    k = fixed.shape[1]
+    buckets = RowBuckets(confidence)
+    buckets._operator = _als._ImplicitOperator(
+        confidence, transposed=transposed, reorder=reorder
+    )
+    current = torch.tensor(start, dtype=torch.float32)
+    solution, observed_fit = _als.implicit_half_step_with_fit(
+        buckets,
+        torch.tensor(fixed, dtype=torch.float32),
+        current,
+        torch.tensor(penalty, dtype=torch.float32),
+        cg_steps=k + 2,
+    )
+    np.testing.assert_array_equal(current.numpy(), start.astype(np.float32))
+    solution = solution.numpy()
+    for u in range(shape[0]):
+        A, b = _hkv_system(confidence, fixed, penalty, u)
+        np.testing.assert_allclose(
+            solution[u], np.linalg.solve(A, b), rtol=1e-3, atol=1e-4
+        )
+    np.testing.assert_allclose(solution[1], 0, atol=1e-6)  # the empty row: A x = 0
+    # The observed entries' part of the objective, from the solution returned.
+    coo = confidence.tocoo()
+    s = np.einsum("ij,ij->i", solution[coo.row], fixed[coo.col])
+    expected = np.sum((1 + coo.data) * (1 - s) ** 2 - s**2)
+    np.testing.assert_allclose(observed_fit, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_each_implicit_cg_step_lowers_every_rows_objective():
+    # CG minimises ½ xᵀA x − bᵀx along conjugate directions: each step lowers it
+    # (or keeps it, once solved), and k steps solve a k-dimensional system.
+    confidence, fixed, start, penalty = _implicit_problem((20, 16), seed=8, k=6)
+    confidence.data *= 10  # confidences up to 26: a harder system
+
+    def objectives(x):
+        values = []
+        for u in range(confidence.shape[0]):
+            A, b = _hkv_system(confidence, fixed, penalty, u)
+            values.append(0.5 * x[u] @ A @ x[u] - b @ x[u])
+        return np.array(values)
+
+    curves = [objectives(start)]
+    for steps in range(1, 7):  # k = 6
+        x = implicit_half_step(
+            RowBuckets(confidence),
+            torch.tensor(fixed, dtype=torch.float32),
+            torch.tensor(start, dtype=torch.float32),
+            torch.tensor(penalty, dtype=torch.float32),
+            cg_steps=steps,
+        ).numpy()
+        curves.append(objectives(x))
+    curves = np.array(curves)  # (steps, rows)
+    scale = np.abs(curves).max()
+    assert np.all(np.diff(curves, axis=0) <= 1e-5 * scale), curves
+    assert np.all(curves[1] < curves[0] - 1e-3 * scale)  # the first step moves
+    optimum = np.array(
+        [
+            -0.5 * b @ np.linalg.solve(A, b)
+            for A, b in (
+                _hkv_system(confidence, fixed, penalty, u)
+                for u in range(confidence.shape[0])
+            )
+        ]
+    )
+    gap = (curves - optimum).sum(axis=1)
+    assert np.all(np.diff(gap) < 0) and gap[2] < 0.1 * gap[0], gap
+    assert gap[6] < 1e-4 * gap[0], gap
+
+
+def test_implicit_als_loss_falls_over_the_sweeps():
+    X, _ = make_interactions(
+        n_users=300, n_items=200, density=0.05, implicit=True, random_state=0
+    )
+    model = MatrixFactorization(
+        n_components=8, feedback="implicit", max_iter=10, tol=0, random_state=0
+    ).fit(X)
+    curve = np.array(model.loss_curve_)
+    assert len(curve) == 10
+    assert np.all(np.diff(curve) <= 1e-5 * np.abs(curve[:-1])), curve
+    assert curve[-1] < 0.9 * curve[0], curve
+
+
+def test_implicit_als_never_pads_the_rows(monkeypatch):
+    # The implicit half-steps run on the sparse matrix; padding is the explicit
+    # solver's (it would cost memory and time for nothing).
+    def fail(self, *args):
+        raise AssertionError("padded")
+
+    monkeypatch.setattr(RowBuckets, "_pad", fail)
+    X, _ = make_interactions(n_users=40, n_items=30, implicit=True, random_state=0)
+    MatrixFactorization(n_components=3, feedback="implicit", max_iter=2).fit(X)
+    with pytest.raises(AssertionError, match="padded"):
+        MatrixFactorization(n_components=3, max_iter=2).fit(
+            X, 1 + np.arange(len(X)) % 5
+        )

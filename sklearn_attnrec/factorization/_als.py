@@ -2,12 +2,18 @@
 
 A half-step solves one small regularised least-squares problem per row of a CSR
 matrix (a user, when the item factors are fixed; an item, when the user factors
-are). Rows are grouped into buckets of similar length and padded, so that each
-bucket is solved with a few batched torch operations (``bmm``, batched Cholesky);
-no Python loop runs per row or per rating. Nothing here knows about sklearn.
+are). Explicit feedback: rows are grouped into buckets of similar length and
+padded, so that each bucket is solved exactly with a few batched torch operations
+(``bmm``, batched Cholesky). Implicit feedback: a few conjugate-gradient steps for
+all rows at once, each two sparse products over the stored entries (no padding).
+No Python loop runs per row or per rating. Nothing here knows about sklearn.
 """
 
+import warnings
+from functools import cached_property
+
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 # Padded entries gathered at once (bucket rows x padded length): bounds memory at
@@ -26,17 +32,21 @@ class RowBuckets:
     Parameters
     ----------
     matrix : csr_matrix of shape (n_rows, n_cols)
-        Observed values (explicit zeros count as observations).
+        Observed values (explicit zeros count as observations); kept by
+        reference, so it must not change afterwards.
     dtype : torch.dtype
-        Dtype of the padded values.
+        Dtype of the padded values (and of the implicit operator's).
 
     Attributes
     ----------
+    matrix : csr_matrix of shape (n_rows, n_cols)
     buckets : list of tuple
         ``(rows, cols, values, mask)`` per bucket: ``rows`` (b,) row indices;
         ``cols`` (b, L) column indices, padded with ``n_cols`` (which points to a
         zero vector appended to the fixed factors); ``values`` (b, L) observed
-        values, 0 on padding; ``mask`` (b, L), 1.0 on observations.
+        values, 0 on padding; ``mask`` (b, L), 1.0 on observations. Built on
+        first access (the implicit half-steps use :meth:`implicit_operator`
+        instead and never pad).
     counts : ndarray of shape (n_rows,)
         Observations per row.
     column_counts : ndarray of shape (n_cols,)
@@ -45,11 +55,17 @@ class RowBuckets:
 
     def __init__(self, matrix, dtype=torch.float32):
         self.shape = matrix.shape
+        self.matrix = matrix
+        self.dtype = dtype
         self.counts = np.diff(matrix.indptr)
         self.column_counts = np.bincount(matrix.indices, minlength=matrix.shape[1])
+        self._operator = None
+
+    @cached_property
+    def buckets(self):
+        matrix, buckets = self.matrix, []
         order = np.argsort(self.counts, kind="stable")
         order = order[self.counts[order] > 0]
-        self.buckets = []
         start = 0
         while start < len(order):
             shortest = self.counts[order[start]]
@@ -57,8 +73,15 @@ class RowBuckets:
             # Rows (sorted by length) that fit the length limit, then the budget.
             stop = np.searchsorted(self.counts[order], limit, side="right")
             stop = min(stop, start + max(1, _BUCKET_ENTRIES // limit))
-            self.buckets.append(self._pad(matrix, order[start:stop], dtype))
+            buckets.append(self._pad(matrix, order[start:stop], self.dtype))
             start = stop
+        return buckets
+
+    def implicit_operator(self):
+        """The matrix's :class:`_ImplicitOperator`, built once."""
+        if self._operator is None:
+            self._operator = _ImplicitOperator(self.matrix, dtype=self.dtype)
+        return self._operator
 
     def _pad(self, matrix, rows, dtype):
         counts = self.counts[rows]
@@ -146,7 +169,7 @@ def ridge_half_step(buckets, fixed, offset, penalty):
 
 def implicit_half_step(buckets, fixed, current, alpha, cg_steps=3):
     """See :func:`implicit_half_step_with_fit`; returns the solution only."""
-    return implicit_half_step_with_fit(buckets, fixed, current, alpha, cg_steps)[0]
+    return _implicit_cg(buckets, fixed, current, alpha, cg_steps, fit=False)[0]
 
 
 def implicit_half_step_with_fit(buckets, fixed, current, alpha, cg_steps=3):
@@ -154,15 +177,21 @@ def implicit_half_step_with_fit(buckets, fixed, current, alpha, cg_steps=3):
 
     Solves, for every row ``u``, ``(FᵀF + Fᵀ(C_u − I)F + alpha·I) x_u = Fᵀ C_u p_u``
     where ``p_u`` is 1 on the observed columns, ``C_u − I`` holds ``c_ui − 1`` (the
-    bucket ``values``) there and 0 elsewhere. ``FᵀF`` is computed once for all rows
-    (the YᵀY trick); the sparse part costs two batched matrix-vector products per
-    CG iteration. CG starts from ``current`` (warm start across sweeps, Takács et
-    al. 2011), so a few iterations per half-step suffice.
+    matrix's values) there and 0 elsewhere. CG starts from ``current`` (warm start
+    across sweeps, Takács et al. 2011), so a few iterations per half-step suffice.
+
+    All rows are iterated at once: ``FᵀF`` is computed once per half-step (the
+    YᵀY trick), and the sparse part of ``A p`` for every row,
+    ``Σ_i (c_ui − 1)(f_i·p_u) f_i``, is two sparse products over the stored
+    entries (the dots ``f_i·p_u`` as a sampled dense-dense product, then the
+    weighted sum of the ``f_i`` as a sparse-dense product; see
+    :class:`_ImplicitOperator`). No Python loop runs per row or per entry.
 
     Parameters
     ----------
     buckets : RowBuckets
-        Rows to solve; ``values`` hold ``c_ui − 1 = confidence_scale · r_ui``.
+        Rows to solve; the matrix's values hold ``c_ui − 1 = confidence_scale ·
+        r_ui``.
     fixed : torch.Tensor of shape (n_cols, k)
     current : torch.Tensor of shape (n_rows, k)
         Starting point; not modified.
@@ -175,49 +204,188 @@ def implicit_half_step_with_fit(buckets, fixed, current, alpha, cg_steps=3):
     solution : torch.Tensor of shape (n_rows, k)
     observed_fit : float
         ``Σ_obs [c_ui (1 − s_ui)² − s_ui²]`` with ``s_ui = solution[u]·fixed[i]``:
-        the observed entries' part of the objective, computed on the blocks
-        already gathered (see ``MatrixFactorization._implicit_objective``).
+        the observed entries' part of the objective (see
+        ``MatrixFactorization._implicit_objective``).
     """
+    return _implicit_cg(buckets, fixed, current, alpha, cg_steps, fit=True)
+
+
+def _row_dots(a, b):
+    return torch.einsum("ij,ij->i", a, b)
+
+
+def _implicit_cg(buckets, fixed, current, alpha, cg_steps, fit):
+    operator = buckets.implicit_operator()
+    weights, confidence = operator.weights, operator.confidence  # c − 1, c
+    dtype = weights.dtype
+    # Rows and fixed vectors in the operator's order (see _ImplicitOperator).
+    fixed = operator.fixed_in(fixed.to(dtype))
     gram = fixed.T @ fixed
-    penalty = torch.as_tensor(alpha, dtype=fixed.dtype).expand(buckets.shape[0])
-    fixed_z = _with_zero_row(fixed)
-    solution = current.clone()
-    observed_fit = 0.0
-    for rows, cols, weights, mask in buckets.buckets:
-        gathered = _gather(fixed_z, cols)  # (b, L, k)
+    penalty = torch.as_tensor(alpha, dtype=dtype).expand(buckets.shape[0])
+    penalty = operator.rows_in(penalty)[:, None]
+    x = operator.rows_in(current.to(dtype), copy=True)
+    # r = b − A x with b = Σ_i c_ui f_i: one sparse pass over the entries,
+    # Σ_i [c_ui − (c_ui − 1) f_i·x] f_i, then the dense part −(FᵀF + α) x.
+    dots = operator.dots(x, fixed)
+    residual = operator.combine(
+        torch.addcmul(confidence, weights, dots, value=-1), fixed
+    )
+    residual.addmm_(x, gram, alpha=-1).addcmul_(penalty, x, value=-1)
+    direction = residual.clone()
+    rs_old = _row_dots(residual, residual)
+    for _ in range(cg_steps):
+        # A d = (FᵀF + α) d + Σ_i (c_ui − 1)(f_i·d) f_i
+        a_direction = operator.combine(
+            operator.dots(direction, fixed).mul_(weights), fixed
+        )
+        a_direction.addmm_(direction, gram).addcmul_(penalty, direction)
+        curvature = _row_dots(direction, a_direction)
+        step = torch.where(curvature > 0, rs_old / curvature, 0.0)[:, None]
+        x.addcmul_(step, direction)
+        residual.addcmul_(step, a_direction, value=-1)
+        rs_new = _row_dots(residual, residual)
+        beta = torch.where(rs_old > 0, rs_new / rs_old, 0.0)[:, None]
+        direction.mul_(beta).add_(residual)
+        rs_old = rs_new
+    observed_fit = None
+    if fit:
+        dots = operator.dots(x, fixed)
+        observed_fit = float(
+            (confidence * (1 - dots) ** 2 - dots**2).sum(dtype=torch.float64)
+        )
+    return operator.rows_out(x), observed_fit
 
-        def sparse_part(vectors, gathered=gathered):
-            # Σ_i v_i f_i for a (b, L) weight per entry: (b, 1, L) @ (b, L, k) reads
-            # ``gathered`` in place (no transposed copy).
-            return torch.bmm(vectors.unsqueeze(1), gathered).squeeze(1)
 
-        row_penalty = penalty[rows, None]
+def _csr_tensor(crow, col, values, shape):
+    """A torch CSR tensor from index tensors, sharing ``values``."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta")
+        return torch.sparse_csr_tensor(
+            crow, col, values, size=shape, check_invariants=False
+        )
 
-        def apply(p, gathered=gathered, weights=weights, row_penalty=row_penalty):
-            # A p = (FᵀF + α_u I) p + Σ_i (c_ui − 1) (f_i·p) f_i
-            along = torch.bmm(gathered, p.unsqueeze(-1)).squeeze(-1) * weights
-            return p @ gram + row_penalty * p + sparse_part(along)
 
-        x = current[rows]
-        # r = b − A x, b = Σ_i c_ui f_i: one pass, Σ_i [c_ui − (c_ui − 1) f_i·x] f_i
-        along = torch.bmm(gathered, x.unsqueeze(-1)).squeeze(-1) * weights
-        residual = sparse_part(weights + mask - along) - x @ gram - row_penalty * x
-        direction = residual.clone()
-        rs_old = (residual * residual).sum(1)
-        for _ in range(cg_steps):
-            a_direction = apply(direction)
-            curvature = (direction * a_direction).sum(1)
-            step = torch.where(curvature > 0, rs_old / curvature, 0.0)
-            x.addcmul_(step[:, None], direction)
-            residual.addcmul_(step[:, None], a_direction, value=-1)
-            rs_new = (residual * residual).sum(1)
-            beta = torch.where(rs_old > 0, rs_new / rs_old, 0.0)
-            direction = direction.mul_(beta[:, None]).add_(residual)
-            rs_old = rs_new
-        solution[rows] = x
-        dots = torch.bmm(gathered, x.unsqueeze(-1)).squeeze(-1)
-        observed_fit += float(((1 + weights) * (1 - dots) ** 2 * mask - dots**2).sum())
-    return solution, observed_fit
+class _ImplicitOperator:
+    """The two sparse products of an implicit CG step, for every row at once.
+
+    For a matrix ``R`` (n_rows, n_cols) of stored entries ``(r, c)``:
+
+    - :meth:`dots`: ``x_r · f_c`` for every stored entry (a sampled dense-dense
+      product, ``torch.sparse.sampled_addmm``);
+    - :meth:`combine`: ``Σ_c v_rc f_c`` for every row (a sparse-dense product).
+
+    Both read the vectors of one side at random positions and stream the other.
+    The random side is kept the smaller one, so that it stays in cache: for a
+    matrix with more columns than rows (the item half-step, users as columns)
+    the entries are stored column-major (the transpose in CSR, i.e. ``R`` in
+    CSC), and the sum is a scatter (scipy's CSC-dense product), which streams
+    the large factor matrix instead of gathering from it. The random side is
+    also renumbered by decreasing number of entries (most popular items first),
+    so that the vectors read most often share cache lines and pages: the
+    callers pass vectors through :meth:`fixed_in` and :meth:`rows_in`, and
+    results back through :meth:`rows_out`.
+
+    Measured on ``make_interactions`` data (100,000 x 20,000, 5,000,000 entries,
+    popularity-skewed), 64 factors, one thread: about 0.025 s per product (0.04
+    without the renumbering), against 0.12 to 0.15 s when the item half-step
+    gathers user factors at random.
+
+    Parameters
+    ----------
+    matrix : csr_matrix of shape (n_rows, n_cols)
+        Stored entries and their values (``c − 1``).
+    transposed : bool, default=None
+        Store the entries column-major; None chooses ``n_cols > n_rows``.
+    reorder : bool, default=True
+        Renumber the side read at random by decreasing number of entries.
+    dtype : torch.dtype, default=torch.float32
+        Dtype of the values and of the factors multiplied.
+
+    Attributes
+    ----------
+    weights : torch.Tensor of shape (nnz,)
+        The values (``c − 1``), in the storage order of :meth:`dots` and
+        :meth:`combine`.
+    confidence : torch.Tensor of shape (nnz,)
+        ``weights + 1``.
+    order : torch.Tensor or None
+        The random side's original indices in their new order (rows when
+        ``transposed``, columns otherwise); None without renumbering.
+    """
+
+    def __init__(self, matrix, transposed=None, reorder=True, dtype=torch.float32):
+        self.shape = matrix.shape
+        n_rows, n_cols = matrix.shape
+        self.transposed = n_cols > n_rows if transposed is None else transposed
+        # CSR storage whose columns are the side read at random.
+        source = matrix.T.tocsr() if self.transposed else matrix.tocsr()
+        # int32 indices where they fit (the sparse kernels run faster on them).
+        small = max(source.nnz, *source.shape) < np.iinfo(np.int32).max
+        index_dtype = np.int32 if small else np.int64
+        self.order = None
+        if reorder:
+            counts = np.bincount(source.indices, minlength=source.shape[1])
+            order = np.argsort(-counts, kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(len(order))
+            source = sp.csr_matrix(
+                (source.data, rank[source.indices], source.indptr), source.shape
+            )
+            self.order = torch.from_numpy(order)
+        if not source.has_sorted_indices:
+            source = source.sorted_indices()
+        self._indptr = source.indptr.astype(index_dtype, copy=False)
+        self._indices = source.indices.astype(index_dtype, copy=False)
+        self._crow = torch.from_numpy(self._indptr)
+        self._col = torch.from_numpy(self._indices)
+        self.weights = torch.as_tensor(source.data, dtype=dtype)
+        self.confidence = self.weights + 1
+        self._csr = _csr_tensor(self._crow, self._col, self.weights, source.shape)
+
+    def fixed_in(self, fixed):
+        """The fixed vectors (one per column) in the operator's order."""
+        if self.order is None or self.transposed:
+            return fixed.contiguous()
+        return fixed.index_select(0, self.order)
+
+    def rows_in(self, rows, copy=False):
+        """Per-row values (vectors or scalars) in the operator's order."""
+        if self.order is None or not self.transposed:
+            return rows.clone() if copy else rows.contiguous()
+        return rows.index_select(0, self.order)
+
+    def rows_out(self, rows):
+        """Per-row values back in the original order."""
+        if self.order is None or not self.transposed:
+            return rows
+        return torch.empty_like(rows).index_copy_(0, self.order, rows)
+
+    def entries(self):
+        """Original ``(row, column)`` of every stored entry, in storage order."""
+        major = np.repeat(np.arange(len(self._indptr) - 1), np.diff(self._indptr))
+        minor = self._indices.astype(np.int64)
+        if self.order is not None:
+            minor = self.order.numpy()[minor]
+        return (minor, major) if self.transposed else (major, minor)
+
+    def dots(self, rows, fixed):
+        """``rows[r] · fixed[c]`` for every stored entry, in storage order."""
+        if self.transposed:
+            sampled = torch.sparse.sampled_addmm(self._csr, fixed, rows.T, beta=0.0)
+        else:
+            sampled = torch.sparse.sampled_addmm(self._csr, rows, fixed.T, beta=0.0)
+        return sampled.values()
+
+    def combine(self, values, fixed):
+        """``Σ_c values[r, c] fixed[c]`` for every row ``r``: (n_rows, k)."""
+        if self.transposed:
+            # The column-major entries as a CSC matrix of shape (n_rows, n_cols):
+            # its product scatters each streamed fixed[c] into the rows.
+            scatter = sp.csc_matrix(
+                (values.numpy(), self._indices, self._indptr), shape=self.shape
+            )
+            return torch.from_numpy(scatter @ fixed.numpy())
+        return _csr_tensor(self._crow, self._col, values, self.shape) @ fixed
 
 
 def bucket_dots(buckets, fixed, factors):
