@@ -9,6 +9,8 @@
   (Yi et al. 2019), :class:`PairwiseBCELoss` with sampled negatives.
 - :class:`SASRecNet` and :class:`NextItemLoss`: SASRec's causal transformer over
   item histories and its next-item losses (BCE, gSASRec's gBCE, softmax).
+- :class:`AllItemsScorer` and :class:`HistoryScorer`: every item's score for
+  users or histories, the modules :mod:`sklearn_attnrec.serving` exports.
 """
 
 import torch
@@ -329,3 +331,50 @@ class NextItemLoss(nn.Module):
         positive_loss = -self.beta * F.logsigmoid(positive)
         negative_loss = (F.softplus(negative) * valid).sum(-1)
         return (positive_loss + negative_loss).mean()
+
+
+class AllItemsScorer(nn.Module):
+    """``forward(users)`` -> scores ``(len(users), n_items)``, float64, of
+    encoded users (``-1``: unknown), from a module scoring ``(user, item)``
+    index pairs; ``sigmoid`` maps its logits to probabilities as ``predict``
+    does."""
+
+    def __init__(self, pair_scorer, n_users, n_items, sigmoid):
+        super().__init__()
+        self.pair_scorer = pair_scorer
+        self.n_users = n_users
+        self.n_items = n_items
+        self.sigmoid = sigmoid
+
+    def forward(self, users):
+        users = users.long()
+        # Unknown users (-1) take the extra "average user" row.
+        users = torch.where(users < 0, torch.full_like(users, self.n_users), users)
+        n = users.shape[0]
+        items = torch.arange(self.n_items, dtype=torch.long, device=users.device)
+        pairs = torch.stack(
+            [users.repeat_interleave(self.n_items), items.repeat(n)], dim=1
+        )
+        scores = self.pair_scorer(pairs).reshape(n, self.n_items).double()
+        if self.sigmoid:
+            scores = 1.0 / (1.0 + torch.exp(-scores))
+        return scores
+
+
+class HistoryScorer(nn.Module):
+    """``forward(histories)`` -> scores ``(n, n_items)``, float64: the hidden
+    state of the last position times the item embeddings; ``fallback`` for a
+    history of padding only (index 0)."""
+
+    def __init__(self, module, item_vectors, fallback):
+        super().__init__()
+        self.module = module
+        self.register_buffer("item_vectors", item_vectors)
+        self.register_buffer("fallback", fallback)
+
+    def forward(self, histories):
+        histories = histories.long()
+        states = self.module.encode(histories)[:, -1].double()
+        scores = states @ self.item_vectors.T
+        empty = (histories == 0).all(dim=1)
+        return torch.where(empty[:, None], self.fallback[None, :], scores)

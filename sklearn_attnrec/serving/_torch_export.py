@@ -13,54 +13,8 @@ import io
 
 import numpy as np
 import torch
-from torch import nn
 
-
-class _UserScorer(nn.Module):
-    """``forward(users)`` -> scores ``(len(users), n_items)``, float64, of
-    encoded users (``-1``: unknown), from a module scoring ``(user, item)``
-    index pairs; ``sigmoid`` maps its logits to probabilities as ``predict``
-    does."""
-
-    def __init__(self, pair_scorer, n_users, n_items, sigmoid):
-        super().__init__()
-        self.pair_scorer = pair_scorer
-        self.n_users = n_users
-        self.n_items = n_items
-        self.sigmoid = sigmoid
-
-    def forward(self, users):
-        users = users.long()
-        # Unknown users (-1) take the extra "average user" row.
-        users = torch.where(users < 0, torch.full_like(users, self.n_users), users)
-        n = users.shape[0]
-        items = torch.arange(self.n_items, dtype=torch.long, device=users.device)
-        pairs = torch.stack(
-            [users.repeat_interleave(self.n_items), items.repeat(n)], dim=1
-        )
-        scores = self.pair_scorer(pairs).reshape(n, self.n_items).double()
-        if self.sigmoid:
-            scores = 1.0 / (1.0 + torch.exp(-scores))
-        return scores
-
-
-class _HistoryScorer(nn.Module):
-    """``forward(histories)`` -> scores ``(n, n_items)``, float64: the hidden
-    state of the last position times the item embeddings; ``fallback`` for a
-    history of padding only (index 0)."""
-
-    def __init__(self, module, item_vectors, fallback):
-        super().__init__()
-        self.module = module
-        self.register_buffer("item_vectors", item_vectors)
-        self.register_buffer("fallback", fallback)
-
-    def forward(self, histories):
-        histories = histories.long()
-        states = self.module.encode(histories)[:, -1].double()
-        scores = states @ self.item_vectors.T
-        empty = (histories == 0).all(dim=1)
-        return torch.where(empty[:, None], self.fallback[None, :], scores)
+from ..neural._modules import AllItemsScorer, HistoryScorer
 
 
 def _cpu_copy(module):
@@ -87,7 +41,7 @@ def _exported_bytes(scorer, example, name):
 def ncf_arrays(model):
     """NeuralCF: a scorer of encoded users (``torch_users``)."""
     n_users, n_items = model.user_items_.shape
-    scorer = _UserScorer(
+    scorer = AllItemsScorer(
         _cpu_copy(model.net_.module_), n_users, n_items, model.feedback == "implicit"
     )
     example = torch.tensor([0, min(1, n_users - 1), -1], dtype=torch.long)
@@ -104,7 +58,7 @@ def sequential_arrays(model):
     length = model.histories_.shape[1]  # the model's block_size
     item_vectors = module.item_embedding.weight[1:].detach().double().clone()
     fallback = torch.as_tensor(model.item_popularity_, dtype=torch.float64)
-    scorer = _HistoryScorer(module, item_vectors, fallback)
+    scorer = HistoryScorer(module, item_vectors, fallback)
     example = torch.zeros((3, length), dtype=torch.long)
     example[0, -1] = 1  # a history with an item; the others are padding only
     return {
