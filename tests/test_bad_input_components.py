@@ -171,7 +171,7 @@ CASES = [
         "word/special token not a str",
         lambda: WordTokenizer(eos_token=3).fit(["the cat"]),
         ValueError,
-        r"'eos_token' parameter of WordTokenizer must be a non-empty str or None. Got 3",
+        r"'eos_token' parameter of WordTokenizer must be a non-empty str or None",
     ),
     (
         "char/empty special token",

@@ -198,9 +198,9 @@ def test_resume_from_a_checkpoint_trains_only_the_remaining_epochs(name, tmp_pat
     X, y, _ = CASES[name][1]()
     checkpoint = Checkpoint(dirname=str(tmp_path), monitor=None)
     first = _estimator(name, max_iter=2, callbacks=[checkpoint]).fit(X, y)
-    resumed = _estimator(
-        name, max_iter=3, callbacks=[LoadInitState(checkpoint)]
-    ).fit(X, y)
+    resumed = _estimator(name, max_iter=3, callbacks=[LoadInitState(checkpoint)]).fit(
+        X, y
+    )
     assert resumed.n_iter_ == 3  # two loaded, one trained
     np.testing.assert_allclose(resumed.loss_curve_[:2], first.loss_curve_)
     assert np.isfinite(resumed.loss_curve_[2])

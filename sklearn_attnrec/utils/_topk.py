@@ -60,22 +60,47 @@ def topk_block(scores, k):
         scores = scores.astype(np.float64)
     if k >= n_items:
         return np.argsort(-scores, axis=1, kind="stable")
-    # Fast path: any k columns holding the k largest values, then a check that
-    # no value tied with the k-th largest was left out at a lower column index.
-    cols = np.argpartition(scores, n_items - k, axis=1)[:, n_items - k :]
-    cols.sort(axis=1)
-    picked = np.take_along_axis(scores, cols, axis=1)
-    kth = picked.min(axis=1, keepdims=True)
-    tied_picked = np.count_nonzero(picked == kth, axis=1)
-    tied_all = np.count_nonzero(scores == kth, axis=1)
-    straddling = np.flatnonzero(tied_all > tied_picked)
+    # Fast path: the k + 1 largest values of each row, in decreasing order
+    # (their columns in any order among equal values). Where the k-th is
+    # larger than the (k+1)-th, the first k are exactly the columns of the k
+    # largest values; otherwise a value tied with the k-th may lie at a lower
+    # column outside them, and those rows are redone with the ties resolved.
+    values, cols = _largest(scores, k + 1)
+    kth = values[:, k - 1 : k]
+    cols = cols[:, :k]
+    straddling = np.flatnonzero(values[:, k] == kth[:, 0])
     if len(straddling):
         cols[straddling] = _topk_with_ties(scores[straddling], kth[straddling], k)
-        picked = np.take_along_axis(scores, cols, axis=1)
-    # Columns are in increasing order, so a stable sort by decreasing score
-    # keeps lower columns first among equal scores.
+    # Sorting the columns first makes the stable sort by decreasing score
+    # keep lower columns first among equal scores.
+    cols.sort(axis=1)
+    picked = np.take_along_axis(scores, cols, axis=1)
     order = np.argsort(-picked, axis=1, kind="stable")
     return np.take_along_axis(cols, order, axis=1)
+
+
+def _largest(scores, m):
+    """The ``m`` largest values of each row in decreasing order, and their
+    columns (``m < n_items``; no NaN)."""
+    if scores.dtype in (np.float32, np.float64):
+        # torch.topk: about twice as fast as numpy's introselect on a
+        # catalogue of 100,000 items (one thread), and it sorts the m values.
+        import torch
+
+        if not scores.flags.writeable:  # torch.from_numpy would warn
+            scores = scores.copy()
+        values, cols = torch.topk(
+            torch.from_numpy(np.ascontiguousarray(scores)), m, dim=1
+        )
+        return values.numpy(), cols.numpy().astype(np.intp, copy=False)
+    n_items = scores.shape[1]
+    cols = np.argpartition(scores, n_items - m, axis=1)[:, n_items - m :]
+    values = np.take_along_axis(scores, cols, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return (
+        np.take_along_axis(values, order, axis=1),
+        np.take_along_axis(cols, order, axis=1),
+    )
 
 
 def _topk_with_ties(scores, kth, k):
