@@ -219,8 +219,10 @@ def test_early_stopping_keeps_the_best_iteration(planted, capsys):
         verbose=1,
         random_state=0,
     ).fit(X, y)
-    scores = model.validation_scores_
+    scores = model.validation_loss_curve_
     assert len(scores) == model.n_iter_
+    with pytest.warns(FutureWarning, match="renamed validation_loss_curve_"):
+        assert model.validation_scores_ == scores
     printed = capsys.readouterr().out
     assert "validation RMSE" in printed and printed.count("\n") == model.n_iter_
     # Measured: stops after 49 epochs; the last n_iter_no_change did not help.

@@ -209,8 +209,10 @@ class MatrixFactorization(
         ``μ`` (0 for implicit feedback).
     loss_curve_ : list of float
         Training objective after each iteration.
-    validation_scores_ : list of float
-        Validation RMSE after each iteration (``early_stopping`` only).
+    validation_loss_curve_ : list of float
+        Validation RMSE after each iteration (``early_stopping`` only), as the
+        torch estimators' ``validation_loss_curve_``. ``validation_scores_``
+        is its deprecated name (removed in 0.3).
     n_iter_ : int
         Iterations run.
     rating_range_ : tuple of float
@@ -336,6 +338,17 @@ class MatrixFactorization(
         "verbose": VERBOSE,
     }
 
+    @property
+    def validation_scores_(self):
+        """Deprecated name of ``validation_loss_curve_`` (removed in 0.3)."""
+        warnings.warn(
+            "MatrixFactorization.validation_scores_ was renamed "
+            "validation_loss_curve_ in 0.2 and will be removed in 0.3",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.validation_loss_curve_
+
     def _check_params(self):
         """Validate the parameters; return ``alpha``, ``max_iter`` and ``tol``
         with their None defaults resolved for the solver and feedback."""
@@ -430,7 +443,7 @@ class MatrixFactorization(
         else:
             step = self._als_implicit_stepper(ratings, alpha, state)
 
-        self.loss_curve_, self.validation_scores_ = [], []
+        self.loss_curve_, self.validation_loss_curve_ = [], []
         best, patience = None, 0
         unit = "epoch" if self.solver == "sgd" else "sweep"
         with progress(
@@ -444,7 +457,7 @@ class MatrixFactorization(
                 message = f"{unit} {self.n_iter_}: objective {loss:.6g}"
                 if validation is not None:
                     score = self._validation_rmse(state, *validation)
-                    self.validation_scores_.append(score)
+                    self.validation_loss_curve_.append(score)
                     message += f", validation RMSE {score:.5f}"
                     if best is None or score < best[0]:
                         best = (score, {k: v.clone() for k, v in state.items()})
