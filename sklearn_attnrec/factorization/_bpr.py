@@ -444,10 +444,10 @@ class BPRRecommender(
     def _user_vectors(self, users):
         """Factors of encoded users (float64); the mean user for unknown ones."""
         known = users != UNKNOWN
+        # The mean user only when one is needed: it reads every user's factors.
+        fallback = self.user_factors_.mean(axis=0) if not known.all() else 0.0
         vectors = np.where(
-            known[:, None],
-            self.user_factors_[np.maximum(users, 0)],
-            self.user_factors_.mean(axis=0),
+            known[:, None], self.user_factors_[np.maximum(users, 0)], fallback
         )
         return vectors.astype(np.float64)
 
