@@ -8,7 +8,11 @@ run by one test, then a few checks that the accepted input gives the right
 answer.
 """
 
+import atexit
 import functools
+import pathlib
+import shutil
+import tempfile
 import time
 import tracemalloc
 
@@ -18,11 +22,13 @@ import pytest
 from sklearn_attnrec import (
     CausalLMTransformer,
     CharTokenizer,
+    NeuralCF,
     PopularityRecommender,
+    SequentialRecommender,
     TwoTowerRetriever,
     WordTokenizer,
 )
-from sklearn_attnrec.datasets import make_interactions
+from sklearn_attnrec.datasets import make_interactions, make_sequences
 from sklearn_attnrec.metrics import make_sampled_ranking_scorer
 from sklearn_attnrec.retrieval import ExactIndex, HNSWIndex
 
@@ -51,6 +57,19 @@ def _heavy_user():
     heavy = np.column_stack([np.zeros(120, X.dtype), np.arange(120, dtype=X.dtype)])
     X = np.vstack([X[:, :2], heavy])
     return PopularityRecommender().fit(X), X
+
+
+@functools.cache
+def _scratch():
+    path = tempfile.mkdtemp(prefix="attnrec-bad-input-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return pathlib.Path(path)
+
+
+def _existing_file():
+    path = _scratch() / "existing.npz"
+    path.write_bytes(b"the user's file")
+    return path
 
 
 def _with_unknowns():
@@ -289,6 +308,58 @@ CASES = [
             ("top_k", True),
             ("max_new_tokens", -1),
             ("max_new_tokens", 2.0),
+        ]
+    ],
+    # export: never into a missing folder, never over a file unasked (issue 16).
+    (
+        "export/missing directory",
+        lambda: _popularity().export(_scratch() / "no" / "model.npz"),
+        FileNotFoundError,
+        r"directory .* does not exist; create it first",
+    ),
+    (
+        "export/existing file",
+        lambda: _popularity().export(_existing_file()),
+        FileExistsError,
+        r"already exists; pass overwrite=True",
+    ),
+    # the one torch engine's early-stopping splits (issue 15).
+    (
+        "NeuralCF/early stopping split leaves nothing",
+        lambda: NeuralCF(
+            embedding_dim=4,
+            hidden_layer_sizes=(8,),
+            max_iter=2,
+            early_stopping=True,
+            validation_fraction=0.001,
+        ).fit(_interactions()[:50]),
+        ValueError,
+        r"validation_fraction=0.001 of 50 training rows leaves no validation",
+    ),
+    (
+        "SequentialRecommender/early stopping holds out no user",
+        lambda: SequentialRecommender(
+            block_size=8, max_iter=2, early_stopping=True, validation_fraction=0.01
+        ).fit(make_sequences(n_users=10, n_items=8, random_state=0)),
+        ValueError,
+        r"validation_fraction=0.01 of the users with 3 interactions or more",
+    ),
+    *[
+        (
+            f"{cls.__name__}/hidden_layer_sizes {sizes!r}",
+            functools.partial(
+                lambda cls, sizes: cls(hidden_layer_sizes=sizes).fit(_interactions()),
+                cls,
+                sizes,
+            ),
+            ValueError,
+            r"hidden_layer_sizes must be a .*tuple of positive integers",
+        )
+        for cls, sizes in [
+            (NeuralCF, (8, 0)),
+            (NeuralCF, ()),
+            (NeuralCF, (8, True)),
+            (TwoTowerRetriever, (8, -1)),
         ]
     ],
 ]

@@ -16,6 +16,7 @@ from ..utils._param_validation import (
     Hidden,
     Interval,
     StrOptions,
+    check_layer_sizes,
     validate_params,
 )
 from ..utils._progress import warn_if_constant_ratings
@@ -259,16 +260,7 @@ class NeuralCF(
         validate_params(self)
         params = check_training_params(self)
         params["weight_decay"] = renamed_parameter(self, "alpha", "weight_decay")
-        sizes = self.hidden_layer_sizes
-        sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
-        if not sizes or any(
-            not isinstance(s, numbers.Integral) or s < 1 for s in sizes
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a non-empty tuple of positive integers; "
-                f"got {self.hidden_layer_sizes!r}"
-            )
-        return params, sizes
+        return params, check_layer_sizes(self.hidden_layer_sizes)
 
     @fit_atomically
     def fit(self, X, y=None):

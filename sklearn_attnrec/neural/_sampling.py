@@ -73,6 +73,10 @@ def sample_negatives(users, user_items, n_negatives, rng):
 class SampledPairs(torch.utils.data.Dataset):
     """``(user, item)`` training pairs and targets, one epoch at a time.
 
+    Read through :meth:`epoch` only (by
+    :class:`~sklearn_attnrec.utils._torch.BatchLoader`): there is no per-row
+    ``__getitem__``, which would have to draw a whole epoch for each row.
+
     With ``n_negatives=None`` every epoch is ``(pairs, targets)`` (explicit
     ratings); otherwise ``pairs`` are positives (target 1) and each epoch adds
     ``n_negatives`` unseen items per positive (target 0), drawn anew.
@@ -106,10 +110,6 @@ class SampledPairs(torch.utils.data.Dataset):
 
     def __len__(self):
         return len(self.pairs) * (1 + (self.n_negatives or 0))
-
-    def __getitem__(self, i):  # (torch's Dataset protocol; training uses epoch)
-        X, y = self.epoch(shuffle=False)
-        return X[i], y[i]
 
     def epoch(self, shuffle):
         """The rows of one pass: tensors ``X`` (long, (m, 2)) and ``y`` (float)."""

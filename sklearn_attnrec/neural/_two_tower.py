@@ -20,6 +20,7 @@ from ..utils._param_validation import (
     Hidden,
     Interval,
     StrOptions,
+    check_layer_sizes,
     validate_params,
 )
 from ..utils._topk import topk_indices
@@ -358,13 +359,7 @@ class TwoTowerRetriever(
         validate_params(self)
         params = check_training_params(self)
         params["weight_decay"] = renamed_parameter(self, "alpha", "weight_decay")
-        sizes = tuple(self.hidden_layer_sizes)
-        if any(not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a tuple of positive integers; "
-                f"got {self.hidden_layer_sizes!r}"
-            )
-        return params, sizes
+        return params, check_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
 
     @fit_atomically
     def fit(self, X, y=None, *, user_features=None, item_features=None):

@@ -69,6 +69,7 @@ __all__ = [
     "RECOMMENDER_CONSTRAINTS",
     "StrOptions",
     "VERBOSE",
+    "check_layer_sizes",
     "validate_params",
 ]
 
@@ -170,3 +171,40 @@ def validate_params(estimator, params=None):
     validate_parameter_constraints(
         constraints, params, caller_name=type(estimator).__name__
     )
+
+
+def check_layer_sizes(sizes, name="hidden_layer_sizes", *, allow_empty=False):
+    """``sizes`` as a tuple of positive ints (a single int is one layer).
+
+    Parameters
+    ----------
+    sizes : int or sequence of int
+    name : str, default="hidden_layer_sizes"
+        Named in the error.
+    allow_empty : bool, default=False
+        Whether no hidden layer at all is valid.
+
+    Returns
+    -------
+    sizes : tuple of int
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and the value.
+
+    Examples
+    --------
+    >>> from sklearn_attnrec.utils._param_validation import check_layer_sizes
+    >>> check_layer_sizes(8), check_layer_sizes([16, 8])
+    ((8,), (16, 8))
+    """
+    value = (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+    if (not value and not allow_empty) or any(
+        isinstance(s, bool) or not isinstance(s, Integral) or s < 1 for s in value
+    ):
+        raise ValueError(
+            f"{name} must be a {'' if allow_empty else 'non-empty '}tuple of "
+            f"positive integers; got {sizes!r}"
+        )
+    return value

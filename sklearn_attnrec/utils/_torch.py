@@ -813,8 +813,8 @@ class _RemainingEpochs(Callback):
         return self
 
     def on_train_begin(self, net, **kwargs):
-        # Only at the first fit: estimators that call partial_fit once per
-        # epoch have a history at the later ones.
+        # Only at the first fit: a later net_.partial_fit (by hand) continues
+        # from its own history and must not shorten its epochs again.
         if not self.started_:
             self.started_ = True
             net.max_epochs = max(0, net.max_epochs - len(net.history))
