@@ -17,8 +17,9 @@ implicit's models, in the same run and on the same matrices (one thread):
 only favours the reference), ``BayesianPersonalizedRanking(factors=64,
 iterations=100)``, ``CosineRecommender(K=100)`` and ``BM25Recommender(K=100)``.
 
-Options: ``--folds 1 2`` (a subset), ``--neural`` (also NeuralCF,
-TwoTowerRetriever and SequentialRecommender: about 10 minutes a fold),
+Options: ``--models EASE NeuralCF`` (only these), ``--folds 1 2`` (a subset),
+``--neural`` (also NeuralCF, TwoTowerRetriever and SequentialRecommender:
+SASRec's 200 epochs are most of its time),
 ``--tune-ease`` (EASE's ``alpha`` on inner 80/20 splits of the training folds,
 never the test folds), ``--ease-scale`` (EASE fit time on a 10,000-item
 catalogue next to the float64 ``numpy.linalg.inv`` reference).
@@ -371,6 +372,7 @@ def main():
         **{
             "--folds": {"type": int, "nargs": "+", "default": [1, 2, 3, 4, 5]},
             "--neural": {"action": "store_true", "help": "also the torch models"},
+            "--models": {"nargs": "+", "help": "only these (names as printed)"},
             "--no-implicit": {"action": "store_true", "help": "skip implicit"},
             "--tune-ease": {"action": "store_true", "help": "EASE alpha, inner splits"},
             "--ease-scale": {"action": "store_true", "help": "EASE on 10,000 items"},
@@ -389,6 +391,8 @@ def main():
         models = our_models(args.neural)
         if not args.no_implicit:
             models.update(implicit_models())
+        if args.models:
+            models = {name: models[name] for name in args.models}
         report(evaluate(models, data, folds), folds)
     print(f"\ncommand: {command_line()}")
 
