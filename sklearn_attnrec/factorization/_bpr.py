@@ -452,10 +452,9 @@ class BPRRecommender(
         return vectors.astype(np.float64)
 
     def _score_items(self, users):
-        return (
-            self._user_vectors(users) @ self.item_factors_.T.astype(np.float64)
-            + self.item_bias_
-        )
+        scores = self._user_vectors(users) @ self.item_factors_.T.astype(np.float64)
+        scores += self.item_bias_  # in place: a pass as costly as the product
+        return scores
 
     def _predict_pairs(self, users, items):
         p = self._user_vectors(users)

@@ -750,9 +750,13 @@ class MatrixFactorization(
 
     def _score_items(self, users):
         p, b_u = self._user_vectors(users)
+        # In place: each pass over a (users, n_items) block costs as much as
+        # the product itself; the values are those of mu + b_u + (p.q + b_i).
+        scores = p @ self.item_factors_.T.astype(np.float64)
+        scores += self.item_bias_
+        scores += (self.global_mean_ + b_u)[:, None]
         return self._ranking_from_predictions(
-            (self.global_mean_ + b_u)[:, None]
-            + (p @ self.item_factors_.T.astype(np.float64) + self.item_bias_),
+            scores,
             lambda: user_mean_ratings(
                 self.user_items_, users, self._relevance_stats_.mean
             ),

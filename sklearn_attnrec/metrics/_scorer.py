@@ -26,9 +26,6 @@ _METRIC_NAMES = {
     "mrr": "reciprocal_rank",
 }
 
-# Scores held at once while ranking (users per block * n_items).
-_SCORES_PER_BLOCK = 2**21
-
 
 def make_ranking_scorer(metric="ndcg", k=10, threshold=None, *, exclude_seen=True):
     """Make a scorer that ranks every known item for each test user.
