@@ -134,9 +134,14 @@ def test_fold_in_equals_the_als_user_step(planted):
     user = 7
     rows = X[:, 0] == user
     items, ratings = X[rows, 1], y[rows]
-    vector, bias = model._fold_in(np.searchsorted(model.item_ids_, items), ratings)
-    # The same problem solved directly: features [q_i, 1], target r - μ - b_i.
     index = np.searchsorted(model.item_ids_, items)
+    history = sp.csr_matrix(
+        (ratings, (np.zeros(len(index), dtype=int), index)),
+        shape=(1, len(model.item_ids_)),
+    )
+    vectors, biases = model._fold_in(history)
+    vector, bias = vectors[0], biases[0]
+    # The same problem solved directly: features [q_i, 1], target r - μ - b_i.
     F = np.column_stack([model.item_factors_[index], np.ones(len(items))])
     penalty = np.r_[np.full(4, 1.3 * np.sqrt(len(items))), 0.02 * len(items)]
     target = ratings - model.global_mean_ - model.item_bias_[index]
@@ -168,6 +173,35 @@ def test_fold_in_for_implicit_feedback_and_unknown_items():
         strict.recommend_for_history([[0, 999]])
     with pytest.raises(ValueError, match=r"ratings\[0\] must be 2 finite numbers"):
         model.recommend_for_history([[0, 1]], [[1.0]])
+
+
+def test_implicit_fold_in_solves_each_history_exactly():
+    # Histories of different lengths (one empty) are solved together, grouped
+    # by length; each must equal its own implicit-ALS user step:
+    # (QᵀQ + Σ_i s r_i q_i q_iᵀ + α I) p = Σ_i (1 + s r_i) q_i.
+    X, _ = make_interactions(n_users=80, n_items=60, implicit=True, random_state=0)
+    model = MatrixFactorization(
+        n_components=4,
+        feedback="implicit",
+        alpha=0.5,
+        confidence_scale=3.0,
+        random_state=0,
+    ).fit(X)
+    rng, n_items = np.random.default_rng(1), len(model.item_ids_)
+    histories = [rng.choice(n_items, k, replace=False) for k in (3, 0, 12, 1, 40)]
+    weights = [rng.uniform(0.5, 2.0, len(h)) for h in histories]
+    rows = np.repeat(np.arange(len(histories)), [len(h) for h in histories])
+    H = sp.csr_matrix(
+        (np.concatenate(weights), (rows, np.concatenate(histories))),
+        shape=(5, n_items),
+    )
+    vectors, biases = model._fold_in(H)
+    Q = model.item_factors_.astype(np.float64)
+    for row, (items, r) in enumerate(zip(histories, weights)):
+        gram = Q.T @ Q + (Q[items].T * 3.0 * r) @ Q[items] + 0.5 * np.eye(4)
+        expected = np.linalg.solve(gram, Q[items].T @ (1 + 3.0 * r))
+        np.testing.assert_allclose(vectors[row], expected, rtol=1e-9, atol=1e-12)
+    assert not biases.any() and not vectors[1].any()
 
 
 def test_similar_items_are_cosine_neighbours(planted):

@@ -34,6 +34,8 @@ from ..utils._relevance import (
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
     RowBuckets,
+    _gather,
+    _with_zero_row,
     bucket_dots,
     implicit_half_step,
     implicit_half_step_with_fit,
@@ -796,41 +798,54 @@ class MatrixFactorization(
     def _score_histories(self, histories):
         """Fold-in: each history's factors (and bias) solve the same regularised
         least-squares problem as a user's in training, against the fixed item
-        factors (one ``k x k`` solve per history)."""
-        n = histories.shape[0]
-        vectors = np.zeros((n, self.n_components))
-        biases = np.zeros(n)
-        for row in range(n):
-            start, stop = histories.indptr[row], histories.indptr[row + 1]
-            vectors[row], biases[row] = self._fold_in(
-                histories.indices[start:stop], histories.data[start:stop]
-            )
+        factors (batched ``k x k`` solves, histories grouped by length)."""
+        vectors, biases = self._fold_in(histories)
+        scores = vectors @ self.item_factors_.T.astype(np.float64)
+        scores += self.item_bias_
+        scores += (self.global_mean_ + biases)[:, None]
         return self._ranking_from_predictions(
-            (self.global_mean_ + biases)[:, None]
-            + vectors @ self.item_factors_.T.astype(np.float64)
-            + self.item_bias_,
-            lambda: mean_ratings(histories, self._relevance_stats_.mean),
+            scores, lambda: mean_ratings(histories, self._relevance_stats_.mean)
         )
 
-    def _fold_in(self, index, values):
-        """Factors (and bias) of a new user who rated ``index`` with ``values``."""
+    def _fold_in(self, histories):
+        """Factors and biases of new users who rated the items of each row of
+        ``histories`` (CSR, values in ``data``); zeros for an empty row."""
         k = self.n_components
-        Q = self.item_factors_[index].astype(np.float64)
         alpha = _DEFAULT_ALPHA[self.feedback] if self.alpha is None else self.alpha
+        rows = RowBuckets(histories, dtype=torch.float64)
+        fixed = torch.from_numpy(self.item_factors_.astype(np.float64))
+        biases = np.zeros(histories.shape[0])
         if self.feedback == "implicit":
-            full = self.item_factors_.astype(np.float64)
-            weights = self.confidence_scale * values
-            gram = full.T @ full + (Q.T * weights) @ Q + alpha * np.eye(k)
-            return np.linalg.solve(gram, Q.T @ (1 + weights)), 0.0
-        if len(index) == 0:
-            return np.zeros(k), 0.0
-        features = np.hstack([Q, np.full((len(index), 1), float(self.biases))])
-        bias_penalty = self.alpha_bias * len(index) if self.biases else 1.0
-        penalty = np.r_[np.full(k, alpha * np.sqrt(len(index))), bias_penalty]
-        target = values - self.global_mean_ - self.item_bias_[index]
-        gram = features.T @ features + np.diag(penalty)
-        solution = np.linalg.solve(gram, features.T @ target)
-        return solution[:k], solution[k]
+            # min_p sum_i c_i (1 - p.q_i)^2 + sum_{j unseen} (p.q_j)^2 + alpha |p|^2
+            # with c_i = 1 + confidence_scale * r_i:
+            # (QᵀQ + Σ_i (c_i - 1) q_i q_iᵀ + alpha I) p = Σ_i c_i q_i.
+            base_gram = fixed.T @ fixed + alpha * torch.eye(k, dtype=torch.float64)
+            vectors = fixed.new_zeros((histories.shape[0], k))
+            padded = _with_zero_row(fixed)
+            for index, cols, values, mask in rows.buckets:
+                Q = _gather(padded, cols)  # (b, L, k), zero rows on padding
+                weights = self.confidence_scale * values
+                Qt = Q.transpose(1, 2)
+                gram = base_gram + torch.bmm(Qt * weights.unsqueeze(1), Q)
+                rhs = torch.bmm(Qt, ((1 + weights) * mask).unsqueeze(-1))
+                vectors[index] = torch.linalg.solve(gram, rhs).squeeze(-1)
+            return vectors.numpy(), biases
+        counts = torch.from_numpy(rows.counts.astype(np.float64))
+        features = torch.cat(
+            [fixed, fixed.new_full((len(fixed), 1), float(self.biases))], dim=1
+        )
+        penalty = torch.cat(
+            [
+                (alpha * counts.sqrt()).unsqueeze(1).expand(-1, k),
+                (
+                    self.alpha_bias * counts if self.biases else torch.ones_like(counts)
+                ).unsqueeze(1),
+            ],
+            dim=1,
+        )
+        offset = torch.from_numpy(self.global_mean_ + self.item_bias_)
+        solution = ridge_half_step(rows, features, offset, penalty).numpy()
+        return solution[:, :k], solution[:, k]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
