@@ -183,6 +183,39 @@ def test_every_torch_estimator_declares_the_shared_training_parameters(name):
     assert not missing, missing
 
 
+class _RecordThreads(Callback):
+    """Record torch's thread count at every batch, under ``tag``."""
+
+    def __init__(self, tag):
+        self.tag = tag
+
+    def on_batch_end(self, net, **kwargs):
+        _THREADS_SEEN.setdefault(self.tag, set()).add(torch.get_num_threads())
+
+
+_THREADS_SEEN = {}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_n_jobs_sets_torch_threads_for_the_fit_and_restores_them(name):
+    X, y, _ = CASES[name][1]()
+    tag = f"threads-{name}"
+    assert torch.get_num_threads() == 1  # the torch_one_thread fixture
+    for n_jobs, expected in [(2, {2}), (None, {1})]:
+        _THREADS_SEEN.pop(tag, None)
+        _estimator(name, n_jobs=n_jobs, callbacks=[_RecordThreads(tag)]).fit(X, y)
+        assert _THREADS_SEEN[tag] == expected
+        assert torch.get_num_threads() == 1
+    # Also restored when the fit is interrupted.
+    interrupted = _estimator(
+        name, n_jobs=2, max_iter=3, callbacks=[_CtrlC(f"{tag}-c", 1)]
+    )
+    _EPOCHS_BEGUN.pop(f"{tag}-c", None)
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.fit(X, y)
+    assert torch.get_num_threads() == 1
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_loss_curve_has_one_finite_loss_per_epoch(name):
     X, y, _ = CASES[name][1]()

@@ -27,6 +27,7 @@ from ..utils._torch import (
     steps_per_epoch,
     torch_random_state,
     torch_seeds,
+    uses_torch_threads,
 )
 from ._sequences import (
     TRANSFORMER_CONSTRAINTS,
@@ -295,6 +296,10 @@ class CausalLMTransformer(
         ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
         the same script trains data-parallel on several GPUs; ``device`` is
         then Accelerate's choice. Needs ``pip install accelerate``.
+    n_jobs : int, default=None
+        Torch threads during ``fit`` (restored afterwards); None leaves
+        torch's setting, -1 means all processors. Use 1 on a busy machine
+        (:doc:`/scaling`).
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, dropout and the training windows (torch's global
         random state is left untouched).
@@ -414,6 +419,7 @@ class CausalLMTransformer(
         tol=1e-4,
         callbacks=None,
         accelerate=False,
+        n_jobs=None,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -446,6 +452,7 @@ class CausalLMTransformer(
         self.tol = tol
         self.callbacks = callbacks
         self.accelerate = accelerate
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -458,6 +465,7 @@ class CausalLMTransformer(
     # -- fitting ---------------------------------------------------------------
 
     @fit_atomically
+    @uses_torch_threads
     def fit(self, X, y=None):
         """Train next-token prediction on token sequences.
 

@@ -30,6 +30,7 @@ from ..utils._torch import (
     steps_per_epoch,
     torch_random_state,
     torch_seeds,
+    uses_torch_threads,
 )
 from ._sequences import (
     TRANSFORMER_CONSTRAINTS,
@@ -135,6 +136,10 @@ class AttentionEncoder(
         ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
         the same script trains data-parallel on several GPUs; ``device`` is
         then Accelerate's choice. Needs ``pip install accelerate``.
+    n_jobs : int, default=None
+        Torch threads during ``fit`` (restored afterwards); None leaves
+        torch's setting, -1 means all processors. Use 1 on a busy machine
+        (:doc:`/scaling`).
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, dropout, shuffling and the validation split (torch's
         global random state is left untouched).
@@ -251,6 +256,7 @@ class AttentionEncoder(
         tol=1e-4,
         callbacks=None,
         accelerate=False,
+        n_jobs=None,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -284,6 +290,7 @@ class AttentionEncoder(
         self.tol = tol
         self.callbacks = callbacks
         self.accelerate = accelerate
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -328,6 +335,7 @@ class AttentionEncoder(
     # -- fitting ---------------------------------------------------------------
 
     @fit_atomically
+    @uses_torch_threads
     def fit(self, X, y):
         """Train the encoder and its head.
 

@@ -1,12 +1,10 @@
 """MatrixFactorization: r̂_ui = μ + b_u + b_i + p_u·q_i, fitted by ALS or SGD."""
 
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from joblib import cpu_count
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import randomized_svd
@@ -31,6 +29,7 @@ from ..utils._relevance import (
     relevance_stats,
     user_mean_ratings,
 )
+from ..utils._torch import torch_threads
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
     RowBuckets,
@@ -68,22 +67,6 @@ def _sqrt_counts(counts):
 
 def _rows_of(matrix):
     return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-
-
-@contextmanager
-def _torch_threads(n_jobs):
-    """Run the block with ``n_jobs`` torch threads (None: unchanged); the
-    previous number is restored afterwards, also on errors."""
-    if n_jobs is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    # Negative values count back from all processors, as in joblib: -1 is all.
-    torch.set_num_threads(n_jobs if n_jobs > 0 else max(1, cpu_count() + 1 + n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class MatrixFactorization(
@@ -408,7 +391,7 @@ class MatrixFactorization(
                 UserWarning,
                 stacklevel=3,
             )
-        with _torch_threads(self.n_jobs):
+        with torch_threads(self.n_jobs):
             self._fit_factors(users, items, y, alpha, max_iter, tol)
         self._relevance_stats_ = relevance_stats(self.user_items_)
         return self

@@ -25,6 +25,7 @@ from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     check_training_params,
+    uses_torch_threads,
 )
 from ..utils._vocabulary import UNKNOWN
 from ._modules import NCFNet
@@ -106,6 +107,10 @@ class NeuralCF(
         ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
         the same script trains data-parallel on several GPUs; ``device`` is
         then Accelerate's choice. Needs ``pip install accelerate``.
+    n_jobs : int, default=None
+        Torch threads during ``fit`` (restored afterwards); None leaves
+        torch's setting, -1 means all processors. Use 1 on a busy machine
+        (:doc:`/scaling`).
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and negatives (torch's global generator
         is left as it was).
@@ -221,6 +226,7 @@ class NeuralCF(
         alpha=DEPRECATED,
         callbacks=None,
         accelerate=False,
+        n_jobs=None,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -250,6 +256,7 @@ class NeuralCF(
         self.alpha = alpha
         self.callbacks = callbacks
         self.accelerate = accelerate
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -263,6 +270,7 @@ class NeuralCF(
         return params, check_layer_sizes(self.hidden_layer_sizes)
 
     @fit_atomically
+    @uses_torch_threads
     def fit(self, X, y=None):
         """Fit the network.
 

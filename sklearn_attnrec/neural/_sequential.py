@@ -37,6 +37,7 @@ from ..utils._torch import (
     steps_per_epoch,
     torch_random_state,
     torch_seeds,
+    uses_torch_threads,
 )
 from ..utils._vocabulary import UNKNOWN
 from ._modules import _PAD, NextItemLoss, SASRecNet
@@ -214,6 +215,10 @@ class SequentialRecommender(
         ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
         the same script trains data-parallel on several GPUs; ``device`` is
         then Accelerate's choice. Needs ``pip install accelerate``.
+    n_jobs : int, default=None
+        Torch threads during ``fit`` (restored afterwards); None leaves
+        torch's setting, -1 means all processors. Use 1 on a busy machine
+        (:doc:`/scaling`).
     layout : {"interactions", "sequences"}, default="interactions"
         What ``fit`` reads. ``"interactions"``: ``[user, item, timestamp]`` rows.
         ``"sequences"``: a list of item-id sequences, oldest first, one per
@@ -369,6 +374,7 @@ class SequentialRecommender(
         tol=1e-4,
         callbacks=None,
         accelerate=False,
+        n_jobs=None,
         layout="interactions",
         max_len=DEPRECATED,
         input=DEPRECATED,
@@ -402,6 +408,7 @@ class SequentialRecommender(
         self.tol = tol
         self.callbacks = callbacks
         self.accelerate = accelerate
+        self.n_jobs = n_jobs
         self.layout = layout
         self.max_len = max_len
         self.input = input
@@ -444,6 +451,7 @@ class SequentialRecommender(
         return 256 if self.loss == "gbce" else 1
 
     @fit_atomically
+    @uses_torch_threads
     def fit(self, X, y=None):
         """Train next-item prediction on every user's time-ordered history.
 

@@ -29,6 +29,7 @@ from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     check_training_params,
+    uses_torch_threads,
 )
 from ..utils._vocabulary import UNKNOWN, encode_ids
 from ._modules import InBatchSoftmaxLoss, PairwiseBCELoss, Tower, TwoTowerNet
@@ -179,6 +180,10 @@ class TwoTowerRetriever(
         ``{"mixed_precision": "bf16"}``. Launched with ``accelerate launch``,
         the same script trains data-parallel on several GPUs; ``device`` is
         then Accelerate's choice. Needs ``pip install accelerate``.
+    n_jobs : int, default=None
+        Torch threads during ``fit`` (restored afterwards); None leaves
+        torch's setting, -1 means all processors. Use 1 on a busy machine
+        (:doc:`/scaling`).
     random_state : int, RandomState instance or None, default=None
     device : str, default="cpu"
     verbose : int, default=0
@@ -312,6 +317,7 @@ class TwoTowerRetriever(
         exploration=0.0,
         callbacks=None,
         accelerate=False,
+        n_jobs=None,
         random_state=None,
         device="cpu",
         verbose=0,
@@ -347,6 +353,7 @@ class TwoTowerRetriever(
         self.exploration = exploration
         self.callbacks = callbacks
         self.accelerate = accelerate
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -362,6 +369,7 @@ class TwoTowerRetriever(
         return params, check_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
 
     @fit_atomically
+    @uses_torch_threads
     def fit(self, X, y=None, *, user_features=None, item_features=None):
         """Train the towers on the interactions and index the item vectors.
 

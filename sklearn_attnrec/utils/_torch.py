@@ -42,6 +42,7 @@ Two rules hold for every estimator built on it:
 """
 
 import copy
+import functools
 import io
 import math
 import warnings
@@ -50,6 +51,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import torch
+from joblib import cpu_count
 from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import (
@@ -65,7 +67,7 @@ from skorch.exceptions import DeviceWarning
 from skorch.hf import AccelerateMixin
 from torch.optim.lr_scheduler import LambdaLR
 
-from ._param_validation import VERBOSE, Interval, StrOptions
+from ._param_validation import N_JOBS, VERBOSE, Interval, StrOptions
 
 __all__ = [
     "TorchPicklingMixin",
@@ -77,6 +79,8 @@ __all__ = [
     "build_net",
     "check_training_params",
     "evaluating",
+    "torch_threads",
+    "uses_torch_threads",
     "record_history",
     "resolve_device",
     "steps_per_epoch",
@@ -103,6 +107,7 @@ TRAINING_PARAMETERS = {
     "tol": 1e-4,
     "callbacks": None,
     "accelerate": False,
+    "n_jobs": None,
     "verbose": 0,
 }
 
@@ -125,6 +130,7 @@ TRAINING_CONSTRAINTS = {
     "tol": [Interval(Real, 0, None, closed="left")],
     "callbacks": [list, tuple, None],
     "accelerate": ["boolean", Mapping],
+    "n_jobs": N_JOBS,
     "verbose": VERBOSE,
 }
 
@@ -267,6 +273,38 @@ def torch_random_state(seed, device="cpu"):
             with torch.cuda.device(index):
                 torch.cuda.manual_seed(seed)
         yield
+
+
+@contextmanager
+def torch_threads(n_jobs):
+    """Run the block with ``n_jobs`` torch threads; the previous number is
+    restored afterwards, also on errors.
+
+    None (or a value that is not a nonzero int, which the estimator's own
+    parameter validation then reports) leaves torch's setting unchanged;
+    negative values count back from all processors, as in joblib: -1 is all.
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral) or n_jobs == 0:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_jobs if n_jobs > 0 else max(1, cpu_count() + 1 + n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def uses_torch_threads(method):
+    """Decorate an estimator's method to run with ``self.n_jobs`` torch threads
+    (:func:`torch_threads`)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with torch_threads(self.n_jobs):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 @contextmanager
