@@ -31,9 +31,7 @@ memory, reached with the first block, whatever the number of users.
 Each size's files go to a temporary folder (``--out DIR`` to choose it),
 deleted after the size unless ``--keep``: CSV takes about 1.7 GB per million
 users (34 MB per file of 20,000 users), so 10,000,000 users need about 17 GB
-of free disk while that size runs. Time per user grows with the number of
-users while ``MatrixFactorization._user_vectors`` averages every user's
-factors (the fallback for unknown users) for each block it scores.
+of free disk while that size runs.
 
     flock /tmp/attnrec-bench.lock python benchmarks/bench_recommend_all.py \\
         --users 100000 1000000 10000000

@@ -426,7 +426,7 @@ class RecommenderMixin:
             ``(users, item_ids, scores)`` array triples.
         block_size : int, default=None
             Users per yielded block. None: the users scored at once, which
-            is 1024 for catalogues up to 2,048 items and fewer for larger
+            is 1024 for catalogues up to 8,192 items and fewer for larger
             ones (83 for 100,000 items). Whatever the value, scores are
             computed for at most that many users at a time; a larger block
             only holds more top-``n`` lists (``block_size * n`` rows), e.g.
