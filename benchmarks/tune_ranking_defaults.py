@@ -13,7 +13,11 @@ part:
   ``c = 1``: the z-score of the prediction among the training ratings), for
   BaselineRegressor, MatrixFactorization (ALS, SGD), ItemKNN and UserKNN;
 - the weight ``λ`` of the popularity prior next to the neighbourhood evidence of
-  the KNN models (0.1, 1, 3, 10, 30; the package uses 3 for ItemKNN, 1 for UserKNN).
+  the KNN models (0.1, 1, 3, 10, 30; the package uses 3 for ItemKNN, 1 for UserKNN);
+- ``--pick``: MatrixFactorization's estimate of picking, ``max(s, 0) ** e`` from
+  the preferences ``s`` of its ``pick_model_`` (e = 1, 1.43, 2, 2.86, 5; "s
+  alone" ranks by the preference only; the package uses e = 2), next to item
+  popularity (the estimate before), with the user's mean and c = 1.
 
 It prints the mean inner NDCG@10 (relevant: rating >= 4, full ranking) per
 setting, next to popularity's.
@@ -41,9 +45,11 @@ from sklearn_attnrec import (  # noqa: E402
     make_ranking_scorer,
     train_test_split_interactions,
 )
+from sklearn_attnrec.base import RecommenderMixin  # noqa: E402
 from sklearn_attnrec.utils._interactions import mask_seen  # noqa: E402
 from sklearn_attnrec.utils._relevance import item_popularity  # noqa: E402
 
+PICK_EXPONENTS = (1.0, 1.43, 2.0, 2.86, 5.0, "s alone")
 WIDTHS = (0.5, 1.0, 1.5)
 THRESHOLDS = ("global mean", "user mean")
 PRIORS = (0.1, 1.0, 3.0, 10.0, 30.0)
@@ -56,12 +62,13 @@ MODELS = {
 }
 
 
-class _Rescored(BaseEstimator):
+class _Rescored(RecommenderMixin, BaseEstimator):
     """A fitted rating model ranked by relevance with other constants."""
 
-    def __init__(self, model, width, prior, threshold):
+    def __init__(self, model, width, prior, threshold, pick=None):
         self.model, self.width, self.prior = model, width, prior
-        self.threshold = threshold
+        self.threshold, self.pick = threshold, pick
+        self.handle_unknown = "fallback"
         self.user_items_ = model.user_items_
         self.user_ids_, self.item_ids_ = model.user_ids_, model.item_ids_
 
@@ -77,6 +84,11 @@ class _Rescored(BaseEstimator):
     def _score_items(self, users):
         R = self.user_items_
         consumption = item_popularity(R)[None, :]
+        if self.pick is not None:  # MF: the preferences of its pick model
+            preference = self.model.pick_model_._score_items(users)
+            if self.pick == "s alone":
+                return preference
+            consumption = np.maximum(preference, 0) ** self.pick
         if self.prior is None:
             ratings = self.model.set_params(ranking="rating")._score_items(users)
             self.model.set_params(ranking="relevance")
@@ -99,7 +111,10 @@ class _Rescored(BaseEstimator):
 
 
 def main():
-    args = parse_args(__doc__.splitlines()[0])
+    args = parse_args(
+        __doc__.splitlines()[0],
+        **{"--pick": dict(action="store_true", help="MF's pick exponent only")},
+    )
     data = fetch_movielens(data_home=args.data_home)
     X, y = data.data, data.target
     ndcg = make_ranking_scorer("ndcg", k=10, threshold=4)
@@ -113,7 +128,15 @@ def main():
             ndcg(pop, X_val, y_val)
         )
         for name, make in MODELS.items():
+            if args.pick and not name.startswith("MF"):
+                continue
             model = make().fit(X_in, y_in)
+            if args.pick:
+                for e in (None, *PICK_EXPONENTS):
+                    rescored = _Rescored(model, 1.0, None, "user mean", pick=e)
+                    key = (name, "user mean", 1.0, "popularity" if e is None else e)
+                    results.setdefault(key, []).append(ndcg(rescored, X_val, y_val))
+                continue
             knn = "KNN" in name
             for threshold in THRESHOLDS:
                 for width in WIDTHS:
@@ -127,7 +150,7 @@ def main():
         for (name, threshold, width, prior), v in results.items()
     ]
     print_table(
-        ["model", "like: r̂ above", "c", "prior", "mean"]
+        ["model", "like: r̂ above", "c", "prior / pick exponent", "mean"]
         + [f"inner u{f + 1}" for f in range(5)],
         rows,
     )

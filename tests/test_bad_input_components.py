@@ -22,6 +22,7 @@ import pytest
 from sklearn_attnrec import (
     CausalLMTransformer,
     CharTokenizer,
+    MatrixFactorization,
     NeuralCF,
     PopularityRecommender,
     SequentialRecommender,
@@ -343,6 +344,17 @@ CASES = [
         ).fit(make_sequences(n_users=10, n_items=8, random_state=0)),
         ValueError,
         r"validation_fraction=0.01 of the users with 3 interactions or more",
+    ),
+    (
+        "MatrixFactorization/relevance ranking without the pick model",
+        lambda: (
+            MatrixFactorization(n_components=3, ranking="rating", random_state=0)
+            .fit(*make_interactions(n_users=30, n_items=20, random_state=0))
+            .set_params(ranking="relevance")
+            .recommend([0], n=3)
+        ),
+        ValueError,
+        r"fitted with ranking='rating'; refit it after set_params\(ranking=",
     ),
     *[
         (

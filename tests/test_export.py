@@ -93,6 +93,9 @@ def relevance(a, r, users, consumption):
 def factor_scores(a, users):
     r = factor_ratings(a, users)
     if str(a["ranking"]) == "relevance":
+        if "pick_user_factors" in a:  # MatrixFactorization: its pick model
+            picks = np.maximum(factor_ratings(a, users, prefix="pick_"), 0.0)
+            return relevance(a, r, users, picks ** a["pick_exponent"])
         return relevance(a, r, users, a["item_popularity"][None, :])
     return r
 

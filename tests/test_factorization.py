@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from scipy.stats import norm
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 
@@ -202,6 +203,62 @@ def test_implicit_fold_in_solves_each_history_exactly():
         expected = np.linalg.solve(gram, Q[items].T @ (1 + 3.0 * r))
         np.testing.assert_allclose(vectors[row], expected, rtol=1e-9, atol=1e-12)
     assert not biases.any() and not vectors[1].any()
+
+
+def test_relevance_ranking_multiplies_picking_by_liking(planted):
+    # ranking="relevance": max(s, 0)² · Φ((r̂ − r̄_u) / σ), s from pick_model_,
+    # an implicit MF of who rated what with the same n_components.
+    X, y, _ = planted
+    model = MatrixFactorization(n_components=4, random_state=0).fit(X, y)
+    pick = model.pick_model_
+    assert pick.feedback == "implicit" and pick.n_components == 4
+    assert pick.user_items_.nnz == model.user_items_.nnz
+    np.testing.assert_array_equal(pick.user_items_.data, 1.0)
+    users = np.arange(6)
+    r = np.clip(
+        model._predict_pairs(np.repeat(users, 80), np.tile(np.arange(80), 6)),
+        *model.rating_range_,
+    ).reshape(6, 80)
+    means = np.array([y[X[:, 0] == model.user_ids_[u]].mean() for u in users])
+    s = pick._score_items(users)
+    stats = model._relevance_stats_
+    expected = np.maximum(s, 0) ** 2 * norm.cdf((r - means[:, None]) / stats.std)
+    np.testing.assert_allclose(model._score_items(users), expected, rtol=1e-9)
+    # A new user with a training user's ratings is folded into both models.
+    rows = X[:, 0] == model.user_ids_[2]
+    _, folded = model.recommend_for_history(
+        [X[rows, 1]], [y[rows]], n=80, exclude_seen=False
+    )
+    assert folded.shape == (1, 80) and (folded >= 0).all()
+    # ranking="rating" fits no pick model.
+    rating = MatrixFactorization(n_components=4, ranking="rating", random_state=0)
+    assert not hasattr(rating.fit(X, y), "pick_model_")
+
+
+def test_relevance_of_a_history_folds_it_into_the_pick_model(planted):
+    X, y, _ = planted
+    model = MatrixFactorization(n_components=4, random_state=0).fit(X, y)
+    items, ratings = [3, 7, 11, 40], [5.0, 1.0, 4.0, 2.0]
+    _, scores = model.recommend_for_history(
+        [items], [ratings], n=80, exclude_seen=False
+    )
+    found, _ = model.recommend_for_history([items], [ratings], n=80, exclude_seen=False)
+    H = sp.csr_matrix((ratings, ([0] * 4, items)), shape=(1, 80))
+    vectors, biases = model._fold_in(H)
+    r = np.clip(
+        vectors @ model.item_factors_.T
+        + model.item_bias_
+        + model.global_mean_
+        + biases[:, None],
+        *model.rating_range_,
+    )
+    ones = sp.csr_matrix((np.ones(4), ([0] * 4, items)), shape=(1, 80))
+    s = model.pick_model_._score_histories(ones)
+    expected = np.maximum(s, 0) ** 2 * norm.cdf(
+        (r - np.mean(ratings)) / model._relevance_stats_.std
+    )
+    order = np.searchsorted(model.item_ids_, found[0])
+    np.testing.assert_allclose(scores[0], expected[0, order], rtol=1e-6)
 
 
 def test_similar_items_are_cosine_neighbours(planted):

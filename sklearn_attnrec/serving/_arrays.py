@@ -11,7 +11,7 @@ import numpy as np
 
 from ..baselines import BaselineRegressor, PopularityRecommender
 from ..factorization import BPRRecommender, MatrixFactorization
-from ..utils._relevance import mean_ratings
+from ..utils._relevance import PICK_EXPONENT, mean_ratings
 from ..utils._vocabulary import UNKNOWN
 
 _NO_CLIP = (-np.inf, np.inf)
@@ -98,7 +98,8 @@ def factorization_factors(model):
     vectors, bias = model._user_vectors(users)
     fallback, _ = model._user_vectors(np.array([UNKNOWN]))
     explicit = model.feedback == "explicit"
-    return _factor_rule(
+    relevance = explicit and model.ranking == "relevance"
+    arrays = _factor_rule(
         user_factors=vectors,
         item_factors=model.item_factors_.astype(np.float64),
         fallback_user_factors=fallback[0],
@@ -106,8 +107,16 @@ def factorization_factors(model):
         item_bias=model.item_bias_,
         global_offset=model.global_mean_,
         rating_range=model.rating_range_ if explicit and model.clip else _NO_CLIP,
-        relevance_of=model if explicit and model.ranking == "relevance" else None,
+        relevance_of=model if relevance else None,
     )
+    if relevance:
+        # P(u picks i) from the pick model's own factor arrays (prefix "pick_").
+        pick = factorization_factors(model.pick_model_)
+        arrays.update(
+            {f"pick_{k}": v for k, v in pick.items() if k not in ("kind", "ranking")}
+        )
+        arrays["pick_exponent"] = np.float64(PICK_EXPONENT)
+    return arrays
 
 
 def bpr_factors(model):
