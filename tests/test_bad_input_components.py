@@ -346,6 +346,17 @@ CASES = [
         r"validation_fraction=0.01 of the users with 3 interactions or more",
     ),
     (
+        "NeuralCF/relevance ranking without the pick model",
+        lambda: (
+            NeuralCF(feedback="explicit", ranking="rating", embedding_dim=4, max_iter=1)
+            .fit(*make_interactions(n_users=30, n_items=20, random_state=0))
+            .set_params(ranking="relevance")
+            .recommend([0], n=3)
+        ),
+        ValueError,
+        r"fitted with ranking='rating'; refit it after set_params\(ranking=",
+    ),
+    (
         "MatrixFactorization/relevance ranking without the pick model",
         lambda: (
             MatrixFactorization(n_components=3, ranking="rating", random_state=0)

@@ -90,14 +90,18 @@ def relevance(a, r, users, consumption):
     return consumption * ndtr((r - m[:, None]) / a["rating_std"])
 
 
-def factor_scores(a, users):
-    r = factor_ratings(a, users)
+def ranked(a, r, users):
+    # Ratings r as the file's ranking ranks them.
     if str(a["ranking"]) == "relevance":
-        if "pick_user_factors" in a:  # MatrixFactorization: its pick model
+        if "pick_user_factors" in a:  # MatrixFactorization, NeuralCF: pick model
             picks = np.maximum(factor_ratings(a, users, prefix="pick_"), 0.0)
             return relevance(a, r, users, picks ** a["pick_exponent"])
         return relevance(a, r, users, a["item_popularity"][None, :])
     return r
+
+
+def factor_scores(a, users):
+    return ranked(a, factor_ratings(a, users), users)
 
 
 def item_item_scores(a, users, n_items):
@@ -193,7 +197,7 @@ def main():
     elif kind == "torch_users":
         torch, scorer = torch_scorer(a)
         with torch.no_grad():
-            scores = scorer(torch.as_tensor(users)).numpy()
+            scores = ranked(a, scorer(torch.as_tensor(users)).numpy(), users)
     elif kind == "torch_histories":
         torch, scorer = torch_scorer(a)
         histories = np.where(
@@ -315,6 +319,10 @@ def test_neural_cf_exported_program_service(ratings, tmp_path):
         model = NeuralCF(**params, feedback=feedback, random_state=0)
         data = _check_served(model, *ratings, tmp_path / feedback)
         assert str(data["kind"]) == "torch_users"
+        # Explicit feedback ranks by relevance (with the pick model's arrays).
+        explicit = feedback == "explicit"
+        assert str(data["ranking"]) == ("relevance" if explicit else "score")
+        assert ("pick_user_factors" in data.files) == explicit
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from scipy.stats import norm
 
 from sklearn_attnrec import (
     NeuralCF,
@@ -59,6 +60,27 @@ def test_explicit_feedback_fits_ratings():
     rmse = np.sqrt(np.mean((model.predict(X) - y) ** 2))
     assert rmse < 0.6 * np.std(y)
     assert model.global_mean_ == pytest.approx(y.mean())
+
+
+def test_explicit_ranking_multiplies_picking_by_liking():
+    # ranking="relevance" (the default for ratings): max(s, 0)² · Φ((r̂ − r̄_u)/σ)
+    # with s from pick_model_, as MatrixFactorization; "rating": the ratings.
+    X, y = make_interactions(n_users=40, n_items=30, density=0.3, random_state=0)
+    model = NeuralCF(**fast_params(NeuralCF), feedback="explicit", random_state=0)
+    model.fit(X, y)
+    users = np.arange(5)
+    pairs = np.array([[model.user_ids_[u], i] for u in users for i in model.item_ids_])
+    r = model.predict(pairs).reshape(5, -1)
+    means = np.array([y[X[:, 0] == model.user_ids_[u]].mean() for u in users])
+    s = model.pick_model_._score_items(users)
+    expected = np.maximum(s, 0) ** 2 * norm.cdf(
+        (r - means[:, None]) / model._relevance_stats_.std
+    )
+    np.testing.assert_allclose(model._score_items(users), expected, rtol=1e-9)
+    rating = NeuralCF(**fast_params(NeuralCF), feedback="explicit", ranking="rating")
+    rating.set_params(random_state=0).fit(X, y)
+    assert not hasattr(rating, "pick_model_")
+    np.testing.assert_allclose(rating._score_items(users), r, rtol=1e-6)
 
 
 @pytest.mark.parametrize("architecture, width", [("gmf", 4), ("mlp", 8), ("neumf", 12)])

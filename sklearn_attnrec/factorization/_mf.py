@@ -71,6 +71,42 @@ def _rows_of(matrix):
     return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
 
 
+def fit_pick_model(user_items, n_components=30, random_state=None, n_jobs=None):
+    """The one-class factorisation of who rated what (every rated item a 1) on
+    the encoded ids of ``user_items``: the ``pick_model_`` of a rating model
+    ranked by relevance, whose preferences estimate ``P(u picks i)``."""
+    pick = MatrixFactorization(
+        n_components=n_components,
+        feedback="implicit",
+        random_state=random_state,
+        n_jobs=n_jobs,
+    )
+    pairs = np.column_stack([_rows_of(user_items), user_items.indices])
+    with warnings.catch_warnings():
+        # An n_components warning was given for the rating model already.
+        warnings.simplefilter("ignore", UserWarning)
+        return pick.fit(pairs)
+
+
+def pick_relevance(model, predictions, means, preferences):
+    """``max(s, 0)² · Φ((r̂ − r̄_u) / σ)`` of a rating model with a
+    ``pick_model_``: ``means()`` gives each row's mean rating and
+    ``preferences(pick_model_)`` the rows' preferences ``s``."""
+    pick = getattr(model, "pick_model_", None)
+    if pick is None:
+        raise ValueError(
+            "ranking='relevance' ranks with pick_model_, which is fitted only "
+            "with ranking='relevance': this model was fitted with "
+            "ranking='rating'; refit it after set_params(ranking='relevance')"
+        )
+    return relevance_scores(
+        predictions,
+        model._relevance_stats_,
+        means(),
+        pick_consumption(preferences(pick)),
+    )
+
+
 class MatrixFactorization(
     RecommenderMixin,
     FeedbackScoreMixin,
@@ -415,23 +451,10 @@ class MatrixFactorization(
             self._fit_factors(users, items, y, alpha, max_iter, tol)
         self._relevance_stats_ = relevance_stats(self.user_items_)
         if explicit and self.ranking == "relevance":
-            self.pick_model_ = self._fit_pick_model()
+            self.pick_model_ = fit_pick_model(
+                self.user_items_, self.n_components, self.random_state, self.n_jobs
+            )
         return self
-
-    def _fit_pick_model(self):
-        """The one-class factorisation of who rated what (every rated item a 1),
-        on this model's encoded ids: ``P(u picks i)`` of relevance ranking."""
-        pick = MatrixFactorization(
-            n_components=self.n_components,
-            feedback="implicit",
-            random_state=self.random_state,
-            n_jobs=self.n_jobs,
-        )
-        pairs = np.column_stack([_rows_of(self.user_items_), self.user_items_.indices])
-        with warnings.catch_warnings():
-            # The n_components warning was given for this model already.
-            warnings.simplefilter("ignore", UserWarning)
-            return pick.fit(pairs)
 
     def _fit_factors(self, users, items, y, alpha, max_iter, tol):
         """Run the solver on the encoded ratings; stores the fitted arrays."""
@@ -795,19 +818,7 @@ class MatrixFactorization(
             predictions = np.clip(predictions, *self.rating_range_)
         if self.ranking == "rating":
             return predictions
-        pick = getattr(self, "pick_model_", None)
-        if pick is None:
-            raise ValueError(
-                "ranking='relevance' ranks with pick_model_, which is fitted only "
-                "with ranking='relevance': this model was fitted with "
-                "ranking='rating'; refit it after set_params(ranking='relevance')"
-            )
-        return relevance_scores(
-            predictions,
-            self._relevance_stats_,
-            means(),
-            pick_consumption(preferences(pick)),
-        )
+        return pick_relevance(self, predictions, means, preferences)
 
     def transform(self, X):
         """Per-row latent factors ``[p_u, q_i]``.

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import FeedbackScoreMixin, RecommenderMixin
+from ..factorization._mf import fit_pick_model, pick_relevance
 from ..utils._deprecation import DEPRECATED, renamed_parameter
 from ..utils._fitting import fit_atomically
 from ..utils._param_validation import (
@@ -20,6 +21,7 @@ from ..utils._param_validation import (
     validate_params,
 )
 from ..utils._progress import warn_if_constant_ratings
+from ..utils._relevance import RANKING_CONSTRAINT, relevance_stats, user_mean_ratings
 from ..utils._torch import (
     TRAINING_CONSTRAINTS,
     TorchPicklingMixin,
@@ -69,6 +71,15 @@ class NeuralCF(
     dropout : float, default=0.0
     n_negatives : int, default=4
         Implicit feedback: sampled negatives per positive.
+    ranking : {"relevance", "rating"}, default="relevance"
+        Explicit feedback: what ``recommend`` and the ranking scorers rank by.
+        ``"relevance"``: how likely the user is to rate the item *and* rate it
+        above their own mean, ``max(s_ui, 0)² · Φ((r̂_ui − r̄_u) / σ)``, with
+        ``s_ui`` the preference of ``pick_model_`` (as
+        :class:`~sklearn_attnrec.MatrixFactorization`); ``"rating"``: the
+        predicted rating, which ranks far below popularity (NDCG@10 0.08 against
+        0.25 on MovieLens 100K u1) and fits no ``pick_model_``. Implicit
+        feedback ranks by the predicted probability.
     max_iter : int, default=20
         Epochs.
     batch_size : int, default=256
@@ -133,6 +144,11 @@ class NeuralCF(
         The fitted network (``net_.module_`` is an ``NCFNet``).
     global_mean_ : float
         Explicit feedback: mean rating (the output layer's starting bias).
+    pick_model_ : MatrixFactorization
+        Explicit feedback with ``ranking="relevance"`` only: the
+        ``MatrixFactorization(feedback="implicit")`` (30 factors) fitted on
+        every rated ``(user, item)`` as a 1, on this model's encoded ids; its
+        preferences estimate which items a user picks.
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float
@@ -192,6 +208,7 @@ class NeuralCF(
         ],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "n_negatives": [Interval(numbers.Integral, 1, None, closed="left")],
+        "ranking": RANKING_CONSTRAINT,
         "alpha": [
             Interval(numbers.Real, 0, None, closed="left"),
             Hidden(StrOptions({DEPRECATED})),
@@ -209,6 +226,7 @@ class NeuralCF(
         hidden_layer_sizes=(64, 32, 16),
         dropout=0.0,
         n_negatives=4,
+        ranking="relevance",
         max_iter=20,
         batch_size=256,
         learning_rate=1e-3,
@@ -239,6 +257,7 @@ class NeuralCF(
         self.hidden_layer_sizes = hidden_layer_sizes
         self.dropout = dropout
         self.n_negatives = n_negatives
+        self.ranking = ranking
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -310,6 +329,11 @@ class NeuralCF(
             params=params,
         )
         self._set_average_embeddings()
+        if explicit and self.ranking == "relevance":
+            self._relevance_stats_ = relevance_stats(self.user_items_)
+            self.pick_model_ = fit_pick_model(
+                self.user_items_, random_state=self.random_state, n_jobs=self.n_jobs
+            )
         return self
 
     def _set_average_embeddings(self):
@@ -342,11 +366,22 @@ class NeuralCF(
         return scores
 
     def _score_items(self, users):
-        # The scores predict gives (a probability for implicit feedback).
+        # The scores predict gives (a probability for implicit feedback), or,
+        # by default for ratings, their relevance.
         n_items = len(self.item_ids_)
         all_users = np.repeat(users, n_items)
         all_items = np.tile(np.arange(n_items), len(users))
-        return self._predict_pairs(all_users, all_items).reshape(len(users), n_items)
+        scores = self._predict_pairs(all_users, all_items).reshape(len(users), n_items)
+        if self.feedback == "implicit" or self.ranking == "rating":
+            return scores
+        return pick_relevance(
+            self,
+            scores,
+            lambda: user_mean_ratings(
+                self.user_items_, users, self._relevance_stats_.mean
+            ),
+            lambda pick: pick._score_items(users),
+        )
 
     def transform(self, X):
         """The last hidden layer of each ``(user, item)`` row.

@@ -110,13 +110,27 @@ def factorization_factors(model):
         relevance_of=model if relevance else None,
     )
     if relevance:
-        # P(u picks i) from the pick model's own factor arrays (prefix "pick_").
-        pick = factorization_factors(model.pick_model_)
-        arrays.update(
-            {f"pick_{k}": v for k, v in pick.items() if k not in ("kind", "ranking")}
-        )
-        arrays["pick_exponent"] = np.float64(PICK_EXPONENT)
+        arrays.update(pick_arrays(model))
     return arrays
+
+
+def pick_arrays(model):
+    """``P(u picks i)`` of a rating model ranked with a ``pick_model_``: the
+    pick model's own ``factor`` arrays (prefix ``pick_``) and the exponent."""
+    pick = factorization_factors(model.pick_model_)
+    arrays = {f"pick_{k}": v for k, v in pick.items() if k not in ("kind", "ranking")}
+    arrays["pick_exponent"] = np.float64(PICK_EXPONENT)
+    return arrays
+
+
+def relevance_arrays(model):
+    """``ranking`` and what relevance ranking reads, for a model whose scores
+    come from elsewhere (a torch program); ``ranking = "score"`` without it."""
+    if getattr(model, "ranking", "rating") != "relevance" or not hasattr(
+        model, "pick_model_"
+    ):
+        return _ranking_arrays(None)
+    return {**_ranking_arrays(model), **pick_arrays(model)}
 
 
 def bpr_factors(model):

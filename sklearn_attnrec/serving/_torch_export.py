@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from ..neural._modules import AllItemsScorer, HistoryScorer
+from ._arrays import relevance_arrays
 
 
 def _cpu_copy(module):
@@ -48,6 +49,8 @@ def ncf_arrays(model):
     return {
         "kind": np.str_("torch_users"),
         "exported_program": _exported_bytes(scorer, example, "users"),
+        # Explicit feedback ranks the program's ratings by relevance by default.
+        **relevance_arrays(model),
     }
 
 
