@@ -116,6 +116,10 @@ def our_models(neural):
         models.update(
             {
                 "NeuralCF": (lambda: NeuralCF(random_state=0), "interactions"),
+                "NeuralCF (explicit)": (
+                    lambda: NeuralCF(feedback="explicit", random_state=0),
+                    "ratings",
+                ),
                 "TwoTowerRetriever": (
                     lambda: TwoTowerRetriever(random_state=0),
                     "interactions",
