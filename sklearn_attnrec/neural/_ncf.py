@@ -100,10 +100,14 @@ class NeuralCF(
     max_grad_norm : float, default=None
         Clip the gradient norm; None does not clip (the embeddings of this
         model train stably without, and clipping costs a third of a GMF fit).
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the rows (with negatives drawn once
         for them) and stop when their loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs; the best epoch's weights are kept.
+        ``"auto"``: on for explicit feedback, which overfits the ratings
+        without it (inner splits of MovieLens 100K: validation RMSE 0.927
+        with it, 1.063 without, 0.931 with ``weight_decay=1``), off for
+        implicit feedback.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
@@ -209,6 +213,7 @@ class NeuralCF(
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "n_negatives": [Interval(numbers.Integral, 1, None, closed="left")],
         "ranking": RANKING_CONSTRAINT,
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "alpha": [
             Interval(numbers.Real, 0, None, closed="left"),
             Hidden(StrOptions({DEPRECATED})),
@@ -237,7 +242,7 @@ class NeuralCF(
         beta_1=0.9,
         beta_2=0.999,
         max_grad_norm=None,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=5,
         tol=1e-4,
@@ -286,6 +291,8 @@ class NeuralCF(
         validate_params(self)
         params = check_training_params(self)
         params["weight_decay"] = renamed_parameter(self, "alpha", "weight_decay")
+        if self.early_stopping == "auto":
+            params["early_stopping"] = self.feedback == "explicit"
         return params, check_layer_sizes(self.hidden_layer_sizes)
 
     @fit_atomically
