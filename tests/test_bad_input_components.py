@@ -357,6 +357,17 @@ CASES = [
         r"fitted with ranking='rating'; refit it after set_params\(ranking=",
     ),
     (
+        "MatrixFactorization/export ranked by relevance without the pick model",
+        lambda: (
+            MatrixFactorization(n_components=3, ranking="rating", random_state=0)
+            .fit(*make_interactions(n_users=30, n_items=20, random_state=0))
+            .set_params(ranking="relevance")
+            .export(tempfile.mkdtemp() + "/model.npz")
+        ),
+        ValueError,
+        r"fitted with ranking='rating'; refit it after set_params\(ranking=",
+    ),
+    (
         "MatrixFactorization/relevance ranking without the pick model",
         lambda: (
             MatrixFactorization(n_components=3, ranking="rating", random_state=0)

@@ -92,6 +92,12 @@ def pick_relevance(model, predictions, means, preferences):
     """``max(s, 0)² · Φ((r̂ − r̄_u) / σ)`` of a rating model with a
     ``pick_model_``: ``means()`` gives each row's mean rating and
     ``preferences(pick_model_)`` the rows' preferences ``s``."""
+    consumption = pick_consumption(preferences(check_pick_model(model)))
+    return relevance_scores(predictions, model._relevance_stats_, means(), consumption)
+
+
+def check_pick_model(model):
+    """``model.pick_model_``, or a ValueError that says to refit."""
     pick = getattr(model, "pick_model_", None)
     if pick is None:
         raise ValueError(
@@ -99,12 +105,7 @@ def pick_relevance(model, predictions, means, preferences):
             "with ranking='relevance': this model was fitted with "
             "ranking='rating'; refit it after set_params(ranking='relevance')"
         )
-    return relevance_scores(
-        predictions,
-        model._relevance_stats_,
-        means(),
-        pick_consumption(preferences(pick)),
-    )
+    return pick
 
 
 class MatrixFactorization(

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..baselines import BaselineRegressor, PopularityRecommender
 from ..factorization import BPRRecommender, MatrixFactorization
+from ..factorization._mf import check_pick_model
 from ..utils._relevance import PICK_EXPONENT, mean_ratings
 from ..utils._vocabulary import UNKNOWN
 
@@ -117,7 +118,7 @@ def factorization_factors(model):
 def pick_arrays(model):
     """``P(u picks i)`` of a rating model ranked with a ``pick_model_``: the
     pick model's own ``factor`` arrays (prefix ``pick_``) and the exponent."""
-    pick = factorization_factors(model.pick_model_)
+    pick = factorization_factors(check_pick_model(model))
     arrays = {f"pick_{k}": v for k, v in pick.items() if k not in ("kind", "ranking")}
     arrays["pick_exponent"] = np.float64(PICK_EXPONENT)
     return arrays
@@ -126,9 +127,7 @@ def pick_arrays(model):
 def relevance_arrays(model):
     """``ranking`` and what relevance ranking reads, for a model whose scores
     come from elsewhere (a torch program); ``ranking = "score"`` without it."""
-    if getattr(model, "ranking", "rating") != "relevance" or not hasattr(
-        model, "pick_model_"
-    ):
+    if model.feedback == "implicit" or model.ranking == "rating":
         return _ranking_arrays(None)
     return {**_ranking_arrays(model), **pick_arrays(model)}
 
