@@ -31,7 +31,7 @@ from sklearn_attnrec import (
 )
 from sklearn_attnrec.datasets import make_interactions, make_sequences
 from sklearn_attnrec.serving import FORMAT_VERSION, KINDS, export_recommender
-from sklearn_attnrec.utils._testing import fast_params
+from sklearn_attnrec.utils._testing import fast_params, personal_ratings
 
 pytestmark = [
     pytest.mark.usefixtures("torch_one_thread"),
@@ -319,10 +319,25 @@ def test_neural_cf_exported_program_service(ratings, tmp_path):
         model = NeuralCF(**params, feedback=feedback, random_state=0)
         data = _check_served(model, *ratings, tmp_path / feedback)
         assert str(data["kind"]) == "torch_users"
-        # Explicit feedback ranks by relevance (with the pick model's arrays).
         explicit = feedback == "explicit"
         assert str(data["ranking"]) == ("relevance" if explicit else "score")
-        assert ("pick_user_factors" in data.files) == explicit
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        MatrixFactorization(n_components=4, random_state=0),
+        NeuralCF(**fast_params(NeuralCF), feedback="explicit", random_state=0),
+    ],
+    ids=["MatrixFactorization", "NeuralCF"],
+)
+def test_rating_models_export_their_pick_model(model, tmp_path):
+    # Where who rates what is personal, relevance ranks with pick_model_, whose
+    # factor arrays the file carries (prefix pick_).
+    X, y = personal_ratings()
+    data = _check_served(clone(model), X, y, tmp_path)
+    assert str(data["ranking"]) == "relevance"
+    assert "pick_user_factors" in data.files and float(data["pick_exponent"]) == 2.0
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from sklearn_attnrec.factorization._als import (
 )
 from sklearn_attnrec.metrics import make_ranking_scorer
 from sklearn_attnrec.model_selection import train_test_split_interactions
+from sklearn_attnrec.utils._testing import personal_ratings
 
 
 @pytest.fixture(scope="module")
@@ -205,10 +206,11 @@ def test_implicit_fold_in_solves_each_history_exactly():
     assert not biases.any() and not vectors[1].any()
 
 
-def test_relevance_ranking_multiplies_picking_by_liking(planted):
+def test_relevance_ranking_multiplies_picking_by_liking():
     # ranking="relevance": max(s, 0)² · Φ((r̂ − r̄_u) / σ), s from pick_model_,
-    # an implicit MF of who rated what with the same n_components.
-    X, y, _ = planted
+    # an implicit MF of who rated what with the same n_components, chosen
+    # where who rates what is personal.
+    X, y = personal_ratings(n_items=80)
     model = MatrixFactorization(n_components=4, random_state=0).fit(X, y)
     pick = model.pick_model_
     assert pick.feedback == "implicit" and pick.n_components == 4
@@ -235,9 +237,29 @@ def test_relevance_ranking_multiplies_picking_by_liking(planted):
     assert not hasattr(rating.fit(X, y), "pick_model_")
 
 
-def test_relevance_of_a_history_folds_it_into_the_pick_model(planted):
-    X, y, _ = planted
+def test_relevance_falls_back_to_popularity_where_picks_are_not_personal():
+    # Pairs drawn at random: the pick model finds no more held-out pairs than
+    # popularity, so popularity · Φ((r̂ − r̄_u) / σ) ranks.
+    rng = np.random.default_rng(0)
+    X = np.unique(
+        np.column_stack([rng.integers(0, 80, 1500), rng.integers(0, 50, 1500)]), axis=0
+    )
+    y = rng.integers(1, 6, len(X)).astype(float)
     model = MatrixFactorization(n_components=4, random_state=0).fit(X, y)
+    assert model.pick_model_ is None
+    users = np.arange(5)
+    r = model.set_params(ranking="rating")._score_items(users)
+    model.set_params(ranking="relevance")
+    means = np.array([y[X[:, 0] == model.user_ids_[u]].mean() for u in users])
+    stats = model._relevance_stats_
+    expected = stats.popularity * norm.cdf((r - means[:, None]) / stats.std)
+    np.testing.assert_allclose(model._score_items(users), expected, rtol=1e-9)
+
+
+def test_relevance_of_a_history_folds_it_into_the_pick_model():
+    X, y = personal_ratings(n_items=80)
+    model = MatrixFactorization(n_components=4, random_state=0).fit(X, y)
+    assert model.pick_model_ is not None
     items, ratings = [3, 7, 11, 40], [5.0, 1.0, 4.0, 2.0]
     _, scores = model.recommend_for_history(
         [items], [ratings], n=80, exclude_seen=False

@@ -15,7 +15,7 @@ from sklearn_attnrec import (
 from sklearn_attnrec.datasets import make_interactions
 from sklearn_attnrec.model_selection import train_test_split_interactions
 from sklearn_attnrec.neural._sampling import sample_negatives
-from sklearn_attnrec.utils._testing import fast_params
+from sklearn_attnrec.utils._testing import fast_params, personal_ratings
 
 SMALL = dict(embedding_dim=4, hidden_layer_sizes=(8,), max_iter=2, random_state=0)
 
@@ -65,9 +65,10 @@ def test_explicit_feedback_fits_ratings():
 def test_explicit_ranking_multiplies_picking_by_liking():
     # ranking="relevance" (the default for ratings): max(s, 0)² · Φ((r̂ − r̄_u)/σ)
     # with s from pick_model_, as MatrixFactorization; "rating": the ratings.
-    X, y = make_interactions(n_users=40, n_items=30, density=0.3, random_state=0)
+    X, y = personal_ratings()
     model = NeuralCF(**fast_params(NeuralCF), feedback="explicit", random_state=0)
     model.fit(X, y)
+    assert model.pick_model_ is not None
     users = np.arange(5)
     pairs = np.array([[model.user_ids_[u], i] for u in users for i in model.item_ids_])
     r = model.predict(pairs).reshape(5, -1)

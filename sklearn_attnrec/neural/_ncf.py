@@ -148,11 +148,13 @@ class NeuralCF(
         The fitted network (``net_.module_`` is an ``NCFNet``).
     global_mean_ : float
         Explicit feedback: mean rating (the output layer's starting bias).
-    pick_model_ : MatrixFactorization
+    pick_model_ : MatrixFactorization or None
         Explicit feedback with ``ranking="relevance"`` only: the
         ``MatrixFactorization(feedback="implicit")`` (30 factors) fitted on
         every rated ``(user, item)`` as a 1, on this model's encoded ids; its
-        preferences estimate which items a user picks.
+        preferences estimate which items a user picks. None where it did not
+        beat item popularity on held-out rated pairs (as for
+        :class:`~sklearn_attnrec.MatrixFactorization`).
     n_iter_ : int
         Epochs run.
     loss_curve_ : list of float

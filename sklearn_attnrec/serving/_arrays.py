@@ -118,7 +118,10 @@ def factorization_factors(model):
 def pick_arrays(model):
     """``P(u picks i)`` of a rating model ranked with a ``pick_model_``: the
     pick model's own ``factor`` arrays (prefix ``pick_``) and the exponent."""
-    pick = factorization_factors(check_pick_model(model))
+    pick = check_pick_model(model)
+    if pick is None:  # popularity estimates picking (item_popularity)
+        return {}
+    pick = factorization_factors(pick)
     arrays = {f"pick_{k}": v for k, v in pick.items() if k not in ("kind", "ranking")}
     arrays["pick_exponent"] = np.float64(PICK_EXPONENT)
     return arrays

@@ -17,9 +17,10 @@ rating models of this package therefore rank, by default, by an estimate of
   works for 1-5 stars, half stars or 1-10 alike. A user unseen in fit is
   compared with the global mean rating.
 - ``P(u picks i)``: the item's popularity (the share of users who rated it) for
-  the baseline; for matrix factorisation, the preference ``s_ui`` of a
-  one-class factorisation of who rated what, fitted alongside
-  (:func:`pick_consumption`); the neighbourhood's evidence for the KNN models
+  the baseline; for matrix factorisation and NeuralCF, the preference ``s_ui``
+  of a one-class factorisation of who rated what, fitted alongside
+  (:func:`pick_consumption`) where it beats popularity on held-out rated
+  pairs; the neighbourhood's evidence for the KNN models
   (see :func:`neighbor_consumption`).
 """
 
