@@ -10,9 +10,9 @@ from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.extmath import randomized_svd
 
-from ..base import FeedbackScoreMixin, RecommenderMixin, user_block_size
+from ..base import FeedbackScoreMixin, RecommenderMixin
 from ..utils._fitting import fit_atomically
-from ..utils._interactions import interaction_matrix, mask_seen
+from ..utils._interactions import interaction_matrix
 from ..utils._param_validation import (
     N_JOBS,
     RANDOM_STATE,
@@ -31,7 +31,6 @@ from ..utils._relevance import (
     relevance_stats,
     user_mean_ratings,
 )
-from ..utils._topk import topk_indices
 from ..utils._torch import torch_threads
 from ..utils._vocabulary import UNKNOWN
 from ._als import (
@@ -74,7 +73,7 @@ def _rows_of(matrix):
 
 # The check of fit_pick_model: the share of rated pairs held out, and the most
 # users whose held-out pairs are ranked (bounds its cost on large data).
-_PICK_HOLDOUT, _PICK_CHECK_USERS, _PICK_CHECK_K = 0.2, 2000, 10
+_PICK_HOLDOUT, _PICK_CHECK_USERS = 0.2, 2000
 
 
 def _implicit_factorisation(pairs, n_components, random_state, n_jobs):
@@ -90,57 +89,25 @@ def _implicit_factorisation(pairs, n_components, random_state, n_jobs):
         return pick.fit(pairs)
 
 
-def _personal_picks_rank_better(pairs, shape, n_components, rng, n_jobs):
+def _personal_picks_rank_better(pairs, n_components, rng, n_jobs):
     """Hold out a fifth of the rated pairs, fit the one-class factorisation on
-    the rest and count the held-out pairs it puts in each user's top 10,
-    against item popularity (both never re-recommend a training pair): True
-    when the factorisation finds more."""
-    n_users, n_items = shape
+    the rest and measure recall@10 of the held-out pairs (at most
+    ``_PICK_CHECK_USERS`` users) against item popularity's: True when the
+    factorisation finds more."""
+    from ..baselines import PopularityRecommender  # same layer: no cycle at import
+    from ..metrics import make_ranking_scorer  # models import metrics lazily
+
     held = rng.random_sample(len(pairs)) < _PICK_HOLDOUT
     train, test = pairs[~held], pairs[held]
     if len(train) == 0 or len(test) == 0:
         return True
     users = np.unique(test[:, 0])
     if len(users) > _PICK_CHECK_USERS:
-        users = np.sort(rng.choice(users, _PICK_CHECK_USERS, replace=False))
-    seen = sp.csr_matrix(
-        (np.ones(len(train)), (train[:, 0], train[:, 1])), shape=shape
-    )[users]
-    relevant = sp.csr_matrix(
-        (np.ones(len(test)), (test[:, 0], test[:, 1])), shape=shape
-    )[users]
+        users = rng.choice(users, _PICK_CHECK_USERS, replace=False)
+        test = test[np.isin(test[:, 0], users)]
+    recall = make_ranking_scorer("recall", k=10)
     pick = _implicit_factorisation(train, n_components, _seed(rng), n_jobs)
-    popularity = np.bincount(train[:, 1], minlength=n_items).astype(np.float64)
-    found = np.zeros(2)
-    step = user_block_size(n_items)
-    for start in range(0, len(users), step):
-        rows = slice(start, start + step)
-        block = users[rows]
-        for k, scores in enumerate(
-            (
-                _full_item_scores(pick, block, n_items),
-                np.tile(popularity, (len(block), 1)),
-            )
-        ):
-            scores[:, popularity == 0] = -np.inf  # items only held out
-            mask_seen(scores, np.arange(len(block)), seen[rows])
-            top = topk_indices(scores, _PICK_CHECK_K)
-            hits = np.take_along_axis(relevant[rows].toarray(), top, axis=1)
-            found[k] += hits.sum()
-    return found[0] > found[1]
-
-
-def _full_item_scores(pick, users, n_items):
-    """``pick``'s scores of encoded ``users`` over all ``n_items`` items (it
-    was fitted on a subset of the pairs, which may lack some ids)."""
-    scores = np.full((len(users), n_items), -np.inf)
-    index = np.searchsorted(pick.user_ids_, users)
-    known = (index < len(pick.user_ids_)) & (
-        pick.user_ids_[np.minimum(index, len(pick.user_ids_) - 1)] == users
-    )
-    rows = np.where(known, index, UNKNOWN)
-    scores[:, pick.item_ids_] = pick._score_items(rows)
-    return scores
+    return recall(pick, test) > recall(PopularityRecommender().fit(train), test)
 
 
 def fit_pick_model(user_items, n_components=30, random_state=None, n_jobs=None):
@@ -152,9 +119,7 @@ def fit_pick_model(user_items, n_components=30, random_state=None, n_jobs=None):
     not personal), and popularity is the estimate."""
     pairs = np.column_stack([_rows_of(user_items), user_items.indices])
     rng = check_random_state(random_state)
-    if not _personal_picks_rank_better(
-        pairs, user_items.shape, n_components, rng, n_jobs
-    ):
+    if not _personal_picks_rank_better(pairs, n_components, rng, n_jobs):
         return None
     return _implicit_factorisation(pairs, n_components, _seed(rng), n_jobs)
 
