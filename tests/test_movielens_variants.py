@@ -393,6 +393,10 @@ def test_data_home_that_is_the_release_folder(tmp_path, net):
         ("1m", "ratings.dat", b"1::2::5::978300760\n1::3::6::978300761\n", "line 2.*6"),
         ("1m", "ratings.dat", b"1::2::3.5::978300760\n", "line 1.*integer 1-5"),
         ("1m", "ratings.dat", b"1::2::5\n", "line 1.*4 '::'-separated"),
+        # Extra or broken fields were read as other values (split on ':').
+        ("1m", "ratings.dat", b"1::3::4::979::12::7\n", "line 1.*found 6"),
+        ("1m", "ratings.dat", b"1:x:3::4::979\n", "line 1.*found 3"),
+        ("1m", "ratings.dat", b"1::3::4::979:5\n", "line 1.*4 numbers"),
         ("1m", "ratings.dat", b"", "holds no ratings"),
         ("1m", "ratings.dat", b"1::2::5::9\n   \n1::3::4::9\n", "line 2 holds only"),
         ("1m", "movies.dat", b"1::Title only\n", "line 1.*3 '::'-separated"),

@@ -513,18 +513,20 @@ def _read_ratings(path, layout, step):
         start = 2
         kwargs = {"delimiter": ",", "skiprows": 1}
     else:
-        # '::' is not a single character: split on ':' and keep every other field.
-        kwargs = {"delimiter": ":", "usecols": (0, 2, 4, 6)}
+        kwargs = {"delimiter": ","}
     try:
-        with warnings.catch_warnings():
+        with (
+            warnings.catch_warnings(),
+            open(path, encoding="latin-1", newline="") as f,
+        ):
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data"
+            # '::' is not a single character: numpy reads the lines with ','
+            # instead, so that a line with more or fewer fields is an error
+            # (splitting on ':' and keeping every other field read
+            # '1::3::4::979::12' as 1, 3, 4, 979).
+            lines = f if layout == "csv" else (line.replace("::", ",") for line in f)
             table = np.loadtxt(
-                path,
-                dtype=np.float64,
-                comments=None,
-                ndmin=2,
-                encoding="latin-1",
-                **kwargs,
+                lines, dtype=np.float64, comments=None, ndmin=2, **kwargs
             )
     except ValueError as exc:
         bad = _first_bad_rating(path, layout, step, start)
@@ -926,7 +928,6 @@ def _fetch_100k(variant, spec, data_home, download_if_missing, checksum):
                 )
             contents[rel] = raw
 
-    contents = {rel.split("/")[-1]: raw for rel, raw in contents.items()}
     contents = {rel.split("/")[-1]: raw for rel, raw in contents.items()}
     return _load_100k(folder, contents)
 
