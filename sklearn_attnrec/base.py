@@ -146,10 +146,11 @@ def recommendations_frame(users, item_ids, scores):
     )
 
 
-def check_n(n):
-    """Raise unless the length ``n`` of a top-``n`` list is a positive integer."""
+def check_n(n, name="n", extra=""):
+    """Raise unless ``n`` (the length of a top-``n`` list, or the count called
+    ``name``) is a positive integer; ``extra`` names other allowed values."""
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer; got {n!r}")
+        raise ValueError(f"{name} must be a positive integer{extra}; got {n!r}")
 
 
 class RecommenderMixin:
@@ -450,15 +451,8 @@ class RecommenderMixin:
         users = self.user_ids_ if users is None else np.asarray(users)
         if block_size is None:
             step = user_block_size(len(self.item_ids_))
-        elif (
-            isinstance(block_size, (bool, np.bool_))
-            or not isinstance(block_size, numbers.Integral)
-            or block_size < 1
-        ):
-            raise ValueError(
-                f"block_size must be a positive integer or None; got {block_size!r}"
-            )
         else:
+            check_n(block_size, "block_size", " or None")
             step = int(block_size)
         for start in range(0, len(users), step):
             block = users[start : start + step]

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 import tracemalloc
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -324,6 +325,46 @@ CASES = [
         FileExistsError,
         r"already exists; pass overwrite=True",
     ),
+    (
+        "export/a folder as the path",
+        lambda: _popularity().export(_scratch()),
+        IsADirectoryError,
+        r"is a directory",
+    ),
+    (
+        "export/path of another type",
+        lambda: _popularity().export(3),
+        TypeError,
+        r"path must be",
+    ),
+    (
+        "export/overwrite not a bool",
+        lambda: _popularity().export(_scratch() / "m.npz", overwrite="yes"),
+        ValueError,
+        r"overwrite must be",
+    ),
+    (
+        "export/ids neither numbers nor strings",
+        lambda: (
+            PopularityRecommender()
+            .fit([[Decimal(1), "a"], [Decimal(2), "b"]])
+            .export(_scratch() / "m.npz")
+        ),
+        ValueError,
+        r"mixed or unsupported types",
+    ),
+    *[
+        (
+            f"iter_recommendations/block_size {value!r}",
+            functools.partial(
+                lambda v: next(_popularity().iter_recommendations(block_size=v)),
+                value,
+            ),
+            ValueError,
+            r"block_size must be a positive integer or None",
+        )
+        for value in (0, True, "10")
+    ],
     # the one torch engine's early-stopping splits (issue 15).
     (
         "NeuralCF/early stopping split leaves nothing",
