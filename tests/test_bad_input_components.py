@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from sklearn_attnrec import (
+    AttentionEncoder,
     CausalLMTransformer,
     CharTokenizer,
     MatrixFactorization,
@@ -386,6 +387,26 @@ CASES = [
         ValueError,
         r"validation_fraction=0.01 of the users with 3 interactions or more",
     ),
+    *[
+        (
+            f"{cls.__name__}/validation_fraction 1.0 leaves nothing to train on",
+            functools.partial(
+                lambda cls, data: cls(early_stopping=True, validation_fraction=1.0).fit(
+                    *data()
+                ),
+                cls,
+                data,
+            ),
+            ValueError,
+            r"'validation_fraction' parameter of .* must be a float in the range "
+            r"\(0.0, 1.0\)",
+        )
+        for cls, data in [
+            (AttentionEncoder, lambda: (["ab", "ba"], [0, 1])),
+            (CausalLMTransformer, lambda: (["ab", "ba"],)),
+            (NeuralCF, lambda: (_interactions(),)),
+        ]
+    ],
     (
         "NeuralCF/relevance ranking without the pick model",
         lambda: (

@@ -173,6 +173,15 @@ def test_early_stopping_ends_every_torch_fit_normally(name):
     assert model.net_.module_.training is False
 
 
+@pytest.mark.parametrize("name", CASES)
+def test_refit_without_early_stopping_drops_the_validation_curve(name):
+    X, y, _ = CASES[name][1]()
+    model = _estimator(name, max_iter=2, early_stopping=True, tol=0.999).fit(X, y)
+    assert hasattr(model, "validation_loss_curve_")
+    model.set_params(early_stopping=False, max_iter=3).fit(X, y)
+    assert not hasattr(model, "validation_loss_curve_") and model.n_iter_ == 3
+
+
 # -- one engine ----------------------------------------------------------------
 
 

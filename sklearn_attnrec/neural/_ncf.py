@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import FeedbackScoreMixin, RecommenderMixin
 from ..factorization._mf import fit_pick_model, pick_relevance
-from ..utils._deprecation import DEPRECATED, renamed_parameter
+from ..utils._deprecation import ALPHA_NOTE, DEPRECATED, renamed_parameter
 from ..utils._fitting import fit_atomically
 from ..utils._param_validation import (
     RANDOM_STATE,
@@ -112,7 +112,9 @@ class NeuralCF(
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
     alpha : float
-        Deprecated: renamed ``weight_decay`` (removed in 0.3).
+        Deprecated: renamed ``weight_decay`` (removed in 0.3). Its value was
+        Adam's L2 penalty of every parameter; it is now AdamW's decoupled
+        decay of the weight matrices, so the same number gives another model.
     callbacks : list of skorch callbacks, default=None
         Extra skorch callbacks (e.g. ``skorch.callbacks.ProgressBar()``,
         ``Checkpoint``, ``LoadInitState`` to resume from a checkpoint).
@@ -292,7 +294,9 @@ class NeuralCF(
     def _check_params(self):
         validate_params(self)
         params = check_training_params(self)
-        params["weight_decay"] = renamed_parameter(self, "alpha", "weight_decay")
+        params["weight_decay"] = renamed_parameter(
+            self, "alpha", "weight_decay", note=ALPHA_NOTE
+        )
         if self.early_stopping == "auto":
             params["early_stopping"] = self.feedback == "explicit"
         return params, check_layer_sizes(self.hidden_layer_sizes)

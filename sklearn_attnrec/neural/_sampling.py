@@ -25,7 +25,14 @@ from ..utils._torch import (
 )
 
 
-def sample_negatives(users, user_items, n_negatives, rng):
+def observed_keys(user_items):
+    """Sorted ``user * n_items + item`` of the observed pairs (what
+    :func:`sample_negatives` never draws)."""
+    coo = user_items.tocoo()
+    return np.sort(coo.row.astype(np.int64) * user_items.shape[1] + coo.col)
+
+
+def sample_negatives(users, user_items, n_negatives, rng, observed=None):
     """``n_negatives`` items per row of ``users`` that the user never interacted with.
 
     Uniform draws, redrawn where they hit an observed pair (vectorised; a few
@@ -39,6 +46,8 @@ def sample_negatives(users, user_items, n_negatives, rng):
         Observed interactions.
     n_negatives : int
     rng : numpy.random.RandomState
+    observed : ndarray, default=None
+        ``observed_keys(user_items)``, when the caller keeps it across calls.
 
     Returns
     -------
@@ -56,8 +65,8 @@ def sample_negatives(users, user_items, n_negatives, rng):
     """
     n_items = user_items.shape[1]
     users = np.repeat(users, n_negatives)
-    coo = user_items.tocoo()
-    observed = np.sort(coo.row.astype(np.int64) * n_items + coo.col)
+    if observed is None:
+        observed = observed_keys(user_items)
     items = rng.randint(0, n_items, size=len(users))
     todo = np.arange(len(users))
     for _ in range(100):
@@ -96,7 +105,17 @@ class SampledPairs(torch.utils.data.Dataset):
         Draw once and serve the same rows every epoch (validation data).
     """
 
-    def __init__(self, pairs, targets, *, user_items, n_negatives, seed, fixed=False):
+    def __init__(
+        self,
+        pairs,
+        targets,
+        *,
+        user_items,
+        n_negatives,
+        seed,
+        fixed=False,
+        observed=None,
+    ):
         self.pairs = np.asarray(pairs, dtype=np.int64)
         self.targets = (
             np.ones(len(self.pairs)) if targets is None else np.asarray(targets)
@@ -107,6 +126,10 @@ class SampledPairs(torch.utils.data.Dataset):
         self.fixed = fixed
         self.rng = np.random.RandomState(seed)
         self._drawn = None
+        # Sorted once (an O(nnz log nnz) sort), not per epoch; shared by split.
+        if n_negatives and observed is None:
+            observed = observed_keys(user_items)
+        self._observed = observed
 
     def __len__(self):
         return len(self.pairs) * (1 + (self.n_negatives or 0))
@@ -119,7 +142,7 @@ class SampledPairs(torch.utils.data.Dataset):
         if self.n_negatives:
             users = pairs[:, 0]
             negatives = sample_negatives(
-                users, self.user_items, self.n_negatives, self.rng
+                users, self.user_items, self.n_negatives, self.rng, self._observed
             )
             pairs = np.concatenate(
                 [
@@ -167,6 +190,7 @@ class SampledPairs(torch.utils.data.Dataset):
                     n_negatives=self.n_negatives,
                     seed=self.seed + (1 if fixed else 0),
                     fixed=fixed,
+                    observed=self._observed,
                 )
             )
         return tuple(parts)
@@ -225,8 +249,14 @@ def train_pair_model(
             make_module(),
             criterion,
             params,
+            # The schedule spans the training part only (not the held-out rows).
             total_steps=params["max_iter"]
-            * steps_per_epoch(len(data), params["batch_size"]),
+            * steps_per_epoch(
+                int(len(data) * (1 - params["validation_fraction"]))
+                if params["early_stopping"]
+                else len(data),
+                params["batch_size"],
+            ),
             seed=data_seed,
             device=device,
             train_split=functools.partial(

@@ -327,6 +327,8 @@ class SequentialRecommender(
     _parameter_constraints = {
         **RECOMMENDER_CONSTRAINTS,
         **TRAINING_CONSTRAINTS,
+        # 1.0 (the default) holds out the last item of every eligible user.
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="right")],
         "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_heads": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_layers": [Interval(numbers.Integral, 1, None, closed="left")],

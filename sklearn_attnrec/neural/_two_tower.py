@@ -6,13 +6,12 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import RankingScoreMixin, RecommenderMixin, recommendations_frame
 from ..retrieval import make_index
 from ..retrieval._index import _duplicated_ids
-from ..utils._deprecation import DEPRECATED, renamed_parameter
+from ..utils._deprecation import ALPHA_NOTE, DEPRECATED, renamed_parameter
 from ..utils._fitting import fit_atomically
 from ..utils._param_validation import (
     RANDOM_STATE,
@@ -29,6 +28,7 @@ from ..utils._torch import (
     TorchPicklingMixin,
     batched_inference,
     check_training_params,
+    torch_seeds,
     uses_torch_threads,
 )
 from ..utils._vocabulary import UNKNOWN, encode_ids
@@ -165,7 +165,9 @@ class TwoTowerRetriever(
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
     alpha : float
-        Deprecated: renamed ``weight_decay`` (removed in 0.3).
+        Deprecated: renamed ``weight_decay`` (removed in 0.3). Its value was
+        Adam's L2 penalty of every parameter; it is now AdamW's decoupled
+        decay of the weight matrices, so the same number gives another model.
     index : {"exact", "hnsw"}, default="exact"
         Serving index (``"hnsw"`` needs faiss-cpu).
     exploration : float, default=0.0
@@ -365,7 +367,9 @@ class TwoTowerRetriever(
     def _check_params(self):
         validate_params(self)
         params = check_training_params(self)
-        params["weight_decay"] = renamed_parameter(self, "alpha", "weight_decay")
+        params["weight_decay"] = renamed_parameter(
+            self, "alpha", "weight_decay", note=ALPHA_NOTE
+        )
         return params, check_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
 
     @fit_atomically
@@ -393,7 +397,6 @@ class TwoTowerRetriever(
         user_table = _feature_table(user_features, self.user_ids_, "user_features")
         item_table = _feature_table(item_features, self.item_ids_, "item_features")
         frequency = np.bincount(items, minlength=n_items + 1) + 1.0
-        rng = check_random_state(self.random_state)
 
         def tower(n_ids, n_features):
             return Tower(
@@ -437,7 +440,9 @@ class TwoTowerRetriever(
         )
         self.new_item_ids_ = np.empty(0, dtype=self.item_ids_.dtype)
         self.new_item_vectors_ = np.empty((0, self.n_components), dtype=np.float32)
-        self._exploration_seed = rng.randint(2**31 - 1)
+        # The third seed of random_state: the first two seed the weights and
+        # the training data (train_pair_model), so exploration is independent.
+        self._exploration_seed = torch_seeds(self.random_state, 3)[2]
         return self
 
     # -- vectors ---------------------------------------------------------------

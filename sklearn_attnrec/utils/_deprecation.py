@@ -3,13 +3,19 @@ release."""
 
 import warnings
 
-__all__ = ["DEPRECATED", "renamed_parameter"]
+__all__ = ["ALPHA_NOTE", "DEPRECATED", "renamed_parameter"]
 
 # Default of a renamed parameter's old name: "not given".
 DEPRECATED = "deprecated"
 
+# NeuralCF's and TwoTowerRetriever's alpha -> weight_decay changed meaning too.
+ALPHA_NOTE = (
+    " (alpha was Adam's L2 penalty of every parameter; weight_decay is AdamW's "
+    "decoupled decay of the weight matrices: the same value gives another model)"
+)
 
-def renamed_parameter(estimator, old, new, *, since="0.2", removed="0.3"):
+
+def renamed_parameter(estimator, old, new, *, since="0.2", removed="0.3", note=""):
     """The value of parameter ``new``, or of its old name ``old`` when given.
 
     Parameters
@@ -18,6 +24,8 @@ def renamed_parameter(estimator, old, new, *, since="0.2", removed="0.3"):
         Has both parameters; ``old`` defaults to :data:`DEPRECATED`.
     old, new : str
         Parameter names.
+    note : str, default=""
+        Appended to the warning (e.g. how the meaning changed).
 
     Returns
     -------
@@ -44,7 +52,7 @@ def renamed_parameter(estimator, old, new, *, since="0.2", removed="0.3"):
         return getattr(estimator, new)
     warnings.warn(
         f"{type(estimator).__name__}: the parameter {old!r} was renamed {new!r} "
-        f"in {since} and will be removed in {removed}; use {new}={value!r}",
+        f"in {since} and will be removed in {removed}; use {new}={value!r}{note}",
         FutureWarning,
         stacklevel=3,
     )

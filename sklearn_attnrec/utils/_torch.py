@@ -88,6 +88,8 @@ __all__ = [
     "torch_seeds",
 ]
 
+_TORCH_VERSION = tuple(int(part) for part in torch.__version__.split(".")[:2])
+
 # The training parameters every torch estimator declares (with the usual
 # default; an estimator may choose another).
 TRAINING_PARAMETERS = {
@@ -125,7 +127,7 @@ TRAINING_CONSTRAINTS = {
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
     "early_stopping": ["boolean"],
-    "validation_fraction": [Interval(Real, 0, 1, closed="right")],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     "tol": [Interval(Real, 0, None, closed="left")],
     "callbacks": [list, tuple, None],
@@ -388,10 +390,14 @@ def adamw(params, lr, weight_decay=0.0, **kwargs):
             groups.append({"params": matrices, "weight_decay": decay, **rest})
         if vectors:
             groups.append({"params": vectors, "weight_decay": 0.0, **rest})
-    if all(group["weight_decay"] == 0 for group in groups):
+    settings = [{k: v for k, v in g.items() if k != "params"} for g in groups]
+    if all(setting == {**settings[0], "weight_decay": 0} for setting in settings):
+        # One group: merged only when the groups differ in nothing else.
         groups = [{**groups[0], "params": [p for g in groups for p in g["params"]]}]
     devices = {p.device.type for g in groups for p in g["params"]}
-    if devices == {"cuda"} or (devices == {"cpu"} and torch.get_num_threads() == 1):
+    # The fused CPU kernel arrived in torch 2.4 (the package allows 2.1).
+    fused_cpu = _TORCH_VERSION >= (2, 4) and torch.get_num_threads() == 1
+    if devices == {"cuda"} or (devices == {"cpu"} and fused_cpu):
         # One fused kernel per step instead of a Python loop over tensors: on a
         # small model the optimizer step costs more than the backward pass
         # (NeuralCF: 1.4x -> 1.0x a plain loop). Not with several CPU threads:
@@ -935,4 +941,6 @@ def record_history(estimator):
     estimator.loss_curve_ = list(history[:, "train_loss"])
     if history and "valid_loss" in history[-1]:
         estimator.validation_loss_curve_ = list(history[:, "valid_loss"])
+    else:  # a refit without early stopping drops the previous fit's curve
+        vars(estimator).pop("validation_loss_curve_", None)
     estimator.net_.module_.eval()
