@@ -9,6 +9,7 @@ all rows at once, each two sparse products over the stored entries (no padding).
 No Python loop runs per row or per rating. Nothing here knows about sklearn.
 """
 
+import copy
 import warnings
 from functools import cached_property
 
@@ -64,6 +65,8 @@ class RowBuckets:
     @cached_property
     def buckets(self):
         matrix, buckets = self.matrix, []
+        if matrix is None:  # a transposed() view
+            matrix = self._transpose_of.T.tocsr()
         order = np.argsort(self.counts, kind="stable")
         order = order[self.counts[order] > 0]
         start = 0
@@ -82,6 +85,19 @@ class RowBuckets:
         if self._operator is None:
             self._operator = _ImplicitOperator(self.matrix, dtype=self.dtype)
         return self._operator
+
+    def transposed(self):
+        """The rows of the transpose, for the implicit half-steps: the same
+        :class:`_ImplicitOperator` read the other way, so that the entries are
+        neither transposed nor stored a second time (padded ``buckets`` of the
+        transpose still transpose the matrix, on first access)."""
+        other = copy.copy(self)
+        other.__dict__.pop("buckets", None)
+        other.shape = self.shape[::-1]
+        other.counts, other.column_counts = self.column_counts, self.counts
+        other._operator = self.implicit_operator().flipped()
+        other.matrix, other._transpose_of = None, self.matrix
+        return other
 
     def _pad(self, matrix, rows, dtype):
         counts = self.counts[rows]
@@ -341,6 +357,13 @@ class _ImplicitOperator:
         self.weights = torch.as_tensor(source.data, dtype=dtype)
         self.confidence = self.weights + 1
         self._csr = _csr_tensor(self._crow, self._col, self.weights, source.shape)
+
+    def flipped(self):
+        """The same storage read as the transpose of the matrix."""
+        other = copy.copy(self)
+        other.shape = self.shape[::-1]
+        other.transposed = not self.transposed
+        return other
 
     def fixed_in(self, fixed):
         """The fixed vectors (one per column) in the operator's order."""

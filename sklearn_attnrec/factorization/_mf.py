@@ -740,7 +740,7 @@ class MatrixFactorization(
         confidence = ratings.copy()
         confidence.data = self.confidence_scale * confidence.data
         by_user = RowBuckets(confidence)
-        by_item = RowBuckets(confidence.T.tocsr())
+        by_item = by_user.transposed()  # one operator for both half-steps
         user_penalty = alpha * _sqrt_counts(by_user.counts)
         item_penalty = alpha * _sqrt_counts(by_item.counts)
 
