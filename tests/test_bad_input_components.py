@@ -24,15 +24,19 @@ from sklearn_attnrec import (
     AttentionEncoder,
     CausalLMTransformer,
     CharTokenizer,
+    ExpandingWindowSplit,
+    LeaveLastOut,
     MatrixFactorization,
     NeuralCF,
     PopularityRecommender,
     SequentialRecommender,
+    TemporalSplit,
     TwoTowerRetriever,
     WordTokenizer,
+    train_test_split_interactions,
 )
 from sklearn_attnrec.datasets import make_interactions, make_sequences
-from sklearn_attnrec.metrics import make_sampled_ranking_scorer
+from sklearn_attnrec.metrics import make_ranking_scorer, make_sampled_ranking_scorer
 from sklearn_attnrec.retrieval import ExactIndex, HNSWIndex
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -440,6 +444,42 @@ CASES = [
         ValueError,
         r"fitted with ranking='rating'; refit it after set_params\(ranking=",
     ),
+    # make_ranking_scorer's threshold: checked when the scorer is made, and
+    # never compared with missing or broken ratings (issues 21 and 22).
+    *[
+        (
+            f"ranking scorer/threshold {threshold!r}",
+            functools.partial(make_ranking_scorer, "ndcg", threshold=threshold),
+            ValueError,
+            r"threshold must be a finite number .*got " + repr(threshold),
+        )
+        for threshold in ["4", float("nan"), float("inf"), True]
+    ],
+    (
+        "ranking scorer/threshold without y",
+        lambda: make_ranking_scorer("ndcg", threshold=4)(
+            _popularity(), _interactions()
+        ),
+        ValueError,
+        r"threshold=4\) compares the test ratings y .* but y is None: pass the "
+        r"ratings .*threshold=None",
+    ),
+    (
+        "ranking scorer/threshold, y of the wrong length",
+        lambda: make_ranking_scorer("ndcg", threshold=4)(
+            _popularity(), _interactions(), np.ones(3)
+        ),
+        ValueError,
+        r"y has 3 ratings but X has \d+ rows",
+    ),
+    (
+        "ranking scorer/threshold, NaN ratings",
+        lambda: make_ranking_scorer("ndcg", threshold=4)(
+            _popularity(), _interactions()[:2], [4.0, float("nan")]
+        ),
+        ValueError,
+        r"y holds 1 NaN rating\(s\); threshold=4",
+    ),
     *[
         (
             f"{cls.__name__}/hidden_layer_sizes {sizes!r}",
@@ -458,6 +498,228 @@ CASES = [
             (TwoTowerRetriever, (8, -1)),
         ]
     ],
+    # Splitters by time (issue 21) and their time columns (issue 22 item 10):
+    # rows [user, item, time] with times 0..239 unless the case gives its own.
+    *[
+        (
+            f"time split/{case}",
+            functools.partial(
+                lambda split, times: list(
+                    split.split(
+                        np.column_stack(
+                            [
+                                _interactions().astype(object),
+                                np.arange(240) if times is None else times(),
+                            ]
+                        )
+                    )
+                ),
+                split,
+                times,
+            ),
+            ValueError,
+            message,
+        )
+        for case, split, times, message in [
+            (
+                "TemporalSplit with at and quantile",
+                TemporalSplit(at=5, quantile=0.5),
+                None,
+                r"as at \(a time\) or as quantile .*not both; got at=5, quantile=0.5",
+            ),
+            *[
+                (
+                    f"TemporalSplit quantile={q!r}",
+                    TemporalSplit(quantile=q),
+                    None,
+                    r"quantile must be a float in the open interval \(0, 1\); got "
+                    rf"quantile={q!r}",
+                )
+                for q in (1.0, 0, True, "0.8")
+            ],
+            (
+                "TemporalSplit unseen_users",
+                TemporalSplit(unseen_users="ignore"),
+                None,
+                r"unseen_users must be one of \['drop', 'keep'\]; got "
+                r"unseen_users='ignore'",
+            ),
+            (
+                "TemporalSplit without time_column",
+                TemporalSplit(time_column=None),
+                None,
+                r"TemporalSplit needs time_column.*got time_column=None",
+            ),
+            (
+                "TemporalSplit time_column out of range",
+                TemporalSplit(time_column=5),
+                None,
+                r"time_column=5 is out of range for X with 3 columns",
+            ),
+            (
+                "TemporalSplit user_column out of range",
+                TemporalSplit(user_column=-4),
+                None,
+                r"user_column=-4 is out of range for X with 3 columns",
+            ),
+            (
+                "TemporalSplit date at on numbers",
+                TemporalSplit(at="2024-01-01"),
+                None,
+                r"at='2024-01-01' must be a finite number: time_column=2 holds numbers",
+            ),
+            (
+                "TemporalSplit NaN at",
+                TemporalSplit(at=float("nan")),
+                None,
+                r"at=nan must be a finite number",
+            ),
+            (
+                "TemporalSplit number at on datetimes",
+                TemporalSplit(at=5),
+                lambda: np.datetime64("2024-01-01") + np.arange(240).astype("m8[h]"),
+                r"at=5 is a number but time_column=2 holds datetimes; pass at as a "
+                r"datetime, e.g. '2024-01-31'",
+            ),
+            (
+                "TemporalSplit unreadable at on datetimes",
+                TemporalSplit(at="yesterday"),
+                lambda: np.datetime64("2024-01-01") + np.arange(240).astype("m8[h]"),
+                r"at='yesterday' cannot be read as a datetime",
+            ),
+            (
+                "TemporalSplit cut before every time",
+                TemporalSplit(at=0),
+                None,
+                r"TemporalSplit\(at=0\): no interaction is before the cut, so the "
+                "training set would be empty",
+            ),
+            (
+                "TemporalSplit cut after every time",
+                TemporalSplit(at=1000),
+                None,
+                r"no interaction is in the test window, so the test set would be empty",
+            ),
+            (
+                "TemporalSplit every test user unseen",
+                TemporalSplit(at=10**6),
+                lambda: np.where(_interactions()[:, 0] == 0, 10**7, 0),
+                r"all \d+ test interactions belong to users with no interaction "
+                r"before the cut; pass unseen_users='keep'",
+            ),
+            *[
+                (
+                    f"ExpandingWindowSplit n_splits={n!r}",
+                    ExpandingWindowSplit(n),
+                    None,
+                    rf"n_splits must be an int of at least 1; got n_splits={n!r}",
+                )
+                for n in (0, 2.0, True, None)
+            ],
+            (
+                "ExpandingWindowSplit windows over the whole time",
+                ExpandingWindowSplit(3, test_size=0.5),
+                None,
+                r"n_splits \* test_size must be below 1.*got n_splits=3, "
+                r"test_size=0.5",
+            ),
+            (
+                "ExpandingWindowSplit test_size",
+                ExpandingWindowSplit(3, test_size=0),
+                None,
+                r"test_size must be a float in the open interval \(0, 1\); got "
+                r"test_size=0",
+            ),
+            (
+                "ExpandingWindowSplit equal cuts",
+                ExpandingWindowSplit(3),
+                lambda: np.repeat([0, 1], [10, 230]),
+                r"ExpandingWindowSplit fold 0 \(quantiles 0.25 to 0.5\): no "
+                "interaction is in the test window",
+            ),
+            (
+                "time column of dd/mm/yyyy strings",
+                LeaveLastOut(time_column=2),
+                lambda: np.array(["31/12/2023"] * 240),
+                r"time_column=2 holds strings that are neither numbers nor ISO-8601 "
+                r"datetimes \(Error parsing datetime string \"31/12/2023\".*"
+                r"'2024-01-31'",
+            ),
+            (
+                "time column of booleans",
+                LeaveLastOut(time_column=2),
+                lambda: np.arange(240) % 2 == 0,
+                r"time_column=2 holds booleans, not times",
+            ),
+            (
+                "time column with NaT",
+                TemporalSplit(),
+                lambda: np.where(
+                    np.arange(240) == 3,
+                    np.datetime64("NaT"),
+                    np.datetime64("2024-01-01") + np.arange(240).astype("m8[h]"),
+                ),
+                r"time_column=2 holds 1 missing times \(NaT\), e.g. row 3",
+            ),
+            (
+                "time column with NaN",
+                ExpandingWindowSplit(),
+                lambda: np.where(np.arange(240) == 3, np.nan, np.arange(240.0)),
+                r"time_column=2 holds 1 NaN value\(s\), e.g. row 3",
+            ),
+            (
+                "time column with infinity",
+                LeaveLastOut(time_column=2),
+                lambda: np.where(np.arange(240) == 7, np.inf, np.arange(240.0)),
+                r"time_column=2 holds 1 infinity value\(s\), e.g. row 7",
+            ),
+            (
+                "time column of other objects",
+                TemporalSplit(),
+                lambda: np.array([{}] * 240, dtype=object),
+                r"time_column=2: X's time column must hold numbers, datetimes",
+            ),
+        ]
+    ],
+    (
+        "time split/ExpandingWindowSplit.get_n_splits",
+        lambda: ExpandingWindowSplit(-1).get_n_splits(),
+        ValueError,
+        r"n_splits must be an int of at least 1; got n_splits=-1",
+    ),
+    (
+        "time split/train_test_split count without time_column",
+        lambda: train_test_split_interactions(_interactions(), test_size=1),
+        ValueError,
+        r"\(an int count of interactions per user needs time_column\); got "
+        r"test_size=1",
+    ),
+    *[
+        (
+            f"time split/train_test_split by time test_size={size!r}",
+            functools.partial(
+                lambda size: train_test_split_interactions(
+                    np.column_stack([_interactions(), np.arange(240)]),
+                    test_size=size,
+                    time_column=2,
+                ),
+                size,
+            ),
+            ValueError,
+            rf"or, with time_column, an int >= 1 .*; got test_size={size!r}",
+        )
+        for size in (0, -2, 1.0, 1.5, True, "0.2")
+    ],
+    (
+        "time split/train_test_split count over every user",
+        lambda: train_test_split_interactions(
+            np.column_stack([_interactions(), np.arange(240)]),
+            test_size=500,
+            time_column=2,
+        ),
+        ValueError,
+        r"No user has more than test_size=500 interactions",
+    ),
 ]
 
 

@@ -9,6 +9,7 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from sklearn_attnrec import (
+    EASE,
     BaselineRegressor,
     PerUserKFold,
     PopularityRecommender,
@@ -94,6 +95,88 @@ def test_exclude_seen_can_be_turned_off():
     assert make_ranking_scorer("hit_rate", k=1)(model, X_test) == 0.0
     keep = make_ranking_scorer("hit_rate", k=1, exclude_seen=False)
     assert keep(model, X_test) == 1.0
+
+
+# Issue 22 item 7: user 0 had items 1 and 2 in training; only items 3 and 4 are
+# left to rank, and the test item 2 is one of the excluded ones.
+SEEN_TRAIN = np.array([[0, 1], [0, 2], [1, 1], [1, 3], [2, 2], [2, 3], [2, 4]])
+
+
+@pytest.mark.parametrize("model", [PopularityRecommender(), EASE()])
+@pytest.mark.parametrize("metric", ["hit_rate", "ndcg", "recall", "mrr", "map"])
+def test_excluded_test_item_is_never_a_hit_whatever_k(model, metric):
+    model.fit(SEEN_TRAIN)
+    X_test = np.array([[0, 2]])
+    for k in (1, 2, 3, 10):
+        assert make_ranking_scorer(metric, k=k)(model, X_test) == 0.0, k
+    # Ranked again when the scorer keeps the seen items.
+    keep = make_ranking_scorer(metric, k=10, exclude_seen=False)
+    assert keep(model, X_test) > 0
+
+
+def test_excluded_padding_does_not_hide_an_eligible_hit():
+    """User 0 with an eligible (item 3) and an excluded (item 2) relevant item:
+    one of two found, at any k past the eligible items."""
+    model = PopularityRecommender().fit(SEEN_TRAIN)
+    X_test = np.array([[0, 2], [0, 3]])
+    for k in (2, 5, 10):
+        assert make_ranking_scorer("recall", k=k)(model, X_test) == 0.5
+        assert make_ranking_scorer("precision", k=k)(model, X_test) == 1 / k
+
+
+@pytest.mark.parametrize("with_y", [False, True])
+def test_threshold_needs_y(with_y):
+    model = FixedScores(SCORES).fit(TRAIN)
+    scorer = make_ranking_scorer("ndcg", k=2, threshold=4)
+    X_test = np.array([[0, 2], [0, 4]])
+    if with_y:
+        assert scorer(model, X_test, [5.0, 2.0]) == pytest.approx(1 / np.log2(3))
+        return
+    with pytest.raises(
+        ValueError, match=r"threshold=4\) .* but y is None.*fit\(X, y\)"
+    ):
+        scorer(model, X_test)
+
+
+def test_grid_search_without_y_does_not_score_every_row_as_relevant():
+    """The README trap: a threshold scorer in a search fitted without y."""
+    X, y = make_interactions(n_users=40, n_items=30, density=0.3, random_state=0)
+    search = GridSearchCV(
+        EASE(),
+        {"alpha": [10.0, 100.0]},
+        scoring=make_ranking_scorer("ndcg", k=10, threshold=4),
+        cv=PerUserKFold(3, random_state=0),
+        error_score="raise",
+    )
+    with pytest.raises(ValueError, match="threshold=4.*y is None"):
+        search.fit(X)
+    assert np.isfinite(search.fit(X, y).cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize(
+    "threshold", ["4", np.nan, np.inf, -np.inf, True, [4]], ids=repr
+)
+def test_threshold_is_checked_when_the_scorer_is_made(threshold):
+    with pytest.raises(ValueError, match="threshold must be a finite number"):
+        make_ranking_scorer("ndcg", threshold=threshold)
+
+
+@pytest.mark.parametrize("threshold", [4, 3.5, np.float32(4), np.int64(4), -1])
+def test_numeric_thresholds_are_accepted(threshold):
+    model = FixedScores(SCORES).fit(TRAIN)
+    scorer = make_ranking_scorer("hit_rate", k=2, threshold=threshold)
+    assert scorer(model, [[0, 2]], [5.0]) == 1.0
+
+
+def test_threshold_checks_the_ratings():
+    model = FixedScores(SCORES).fit(TRAIN)
+    scorer = make_ranking_scorer("ndcg", threshold=4)
+    with pytest.raises(ValueError, match="y has 1 ratings but X has 2 rows"):
+        scorer(model, [[0, 2], [0, 3]], [5.0])
+    with pytest.raises(ValueError, match="1 NaN rating"):
+        scorer(model, [[0, 2], [0, 3]], [5.0, np.nan])
+    with pytest.raises(ValueError, match="numeric test ratings"):
+        scorer(model, [[0, 2]], ["good"])
 
 
 def test_no_relevant_item_gives_nan_and_a_warning():

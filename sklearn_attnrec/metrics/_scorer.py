@@ -35,13 +35,15 @@ def make_ranking_scorer(metric="ndcg", k=10, threshold=None, *, exclude_seen=Tru
     fold ``(X, y)`` the scorer:
 
     1. groups the rows of ``X`` by user; each user's relevant items are the test
-       items with ``y >= threshold`` (all test items when ``threshold`` or ``y``
-       is None);
+       items with ``y >= threshold`` (all test items when ``threshold`` is
+       None);
     2. scores every item the fitted model knows for that user, leaving out the
        items the user had in training (``exclude_seen``);
     3. computes the metric on the top ``k`` and averages over users. Users with
        no relevant test item are skipped; relevant items unknown to the model
-       count as relevant but can never be retrieved.
+       count as relevant but can never be retrieved, and so do relevant test
+       items the user had in training when ``exclude_seen`` is True (they are
+       misses, whatever ``k``).
 
     Parameters
     ----------
@@ -52,9 +54,15 @@ def make_ranking_scorer(metric="ndcg", k=10, threshold=None, *, exclude_seen=Tru
     k : int, default=10
         Cut-off of the ranked list.
     threshold : float, default=None
-        Minimum rating of a relevant test item; None counts every test row.
+        Minimum rating of a relevant test item: the scorer then needs the
+        ratings ``y`` of the test rows (``search.fit(X, y)``,
+        ``cross_validate(model, X, y)``) and raises a ``ValueError`` without
+        them. None counts every test row as relevant and ignores ``y``.
     exclude_seen : bool, default=True
-        Do not rank the items a user interacted with in training.
+        Do not rank the items a user interacted with in training. A test item
+        the user had in training can then never be recommended: it stays
+        relevant and is a miss (it is not counted as a hit even when fewer
+        than ``k`` items are left to rank). False ranks every item.
 
     Returns
     -------
@@ -89,6 +97,15 @@ def make_ranking_scorer(metric="ndcg", k=10, threshold=None, *, exclude_seen=Tru
         )
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ValueError(f"k must be a positive integer; got {k!r}")
+    if threshold is not None and (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, numbers.Real)
+        or not np.isfinite(threshold)
+    ):
+        raise ValueError(
+            "threshold must be a finite number (the minimum rating of a relevant "
+            f"test item) or None (every test row is relevant); got {threshold!r}"
+        )
     return _RankingScorer(_METRIC_NAMES[metric], int(k), threshold, exclude_seen)
 
 
@@ -128,8 +145,8 @@ class _RankingScorer:
             # Same checks as predict: column count against fit, NaN ids, ...
             X = recommender.check_interactions(X)
         users, items = interaction_columns(X)
-        if y is not None and self.threshold is not None:
-            relevant = np.asarray(y, dtype=np.float64).ravel() >= self.threshold
+        if self.threshold is not None:
+            relevant = _ratings(y, len(users), self.threshold) >= self.threshold
             users, items = users[relevant], items[relevant]
         if len(users) == 0:
             return self._undefined()
@@ -155,6 +172,9 @@ class _RankingScorer:
         ):
             top = topk_indices(scores, self.k)
             top_gains = np.take_along_axis(relevance[block].toarray(), top, axis=1)
+            # Excluded items (score -inf) fill the top of a user with fewer than
+            # k eligible items: they are not recommendations, never hits.
+            top_gains[np.take_along_axis(scores, top, axis=1) == -np.inf] = 0.0
             # Fewer candidates than k: the missing ranks are misses.
             top_gains = np.pad(top_gains, ((0, 0), (0, self.k - top.shape[1])))
             n_rel = n_relevant[block]
@@ -172,6 +192,36 @@ class _RankingScorer:
             stacklevel=3,
         )
         return float("nan")
+
+
+def _ratings(y, n_rows, threshold):
+    """The test ratings as floats, checked against the rows of ``X``."""
+    if y is None:
+        raise ValueError(
+            f"make_ranking_scorer(threshold={threshold!r}) compares the test "
+            "ratings y with threshold, but y is None: pass the ratings to the "
+            "search or cross-validation (search.fit(X, y), cross_validate(model, "
+            "X, y)), or make the scorer with threshold=None to count every test "
+            "row as relevant"
+        )
+    try:
+        ratings = np.asarray(y, dtype=np.float64).ravel()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"make_ranking_scorer(threshold={threshold!r}) needs numeric test "
+            f"ratings y: {exc}"
+        ) from None
+    if len(ratings) != n_rows:
+        raise ValueError(
+            f"y has {len(ratings)} ratings but X has {n_rows} rows; the scorer "
+            "needs one rating per test row"
+        )
+    if np.isnan(ratings).any():
+        raise ValueError(
+            f"y holds {np.isnan(ratings).sum()} NaN rating(s); threshold="
+            f"{threshold!r} cannot tell whether these test rows are relevant"
+        )
+    return ratings
 
 
 def _score_blocks(estimator, recommender, direct, X, test_users, exclude_seen):
