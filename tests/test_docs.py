@@ -112,7 +112,7 @@ def test_own_data_page_runs(tmp_path, monkeypatch):
         exec(block, namespace)
     assert namespace["top10"].groupby("user").size().max() == 10
     assert namespace["items"].shape == (1, 10)
-    assert namespace["search"].best_params_["alpha"] in (100, 250, 500, 1000)
+    assert namespace["search"].best_params_["alpha"] in (1000, 2000, 4000, 8000)
 
 
 def test_contributing_template_is_a_working_recommender():

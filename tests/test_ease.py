@@ -124,3 +124,45 @@ def test_movielens_u1_matches_the_published_style_reference(movielens):
     model.coef_ = reference_ease(model.user_items_.toarray(), 500.0)
     assert ours == pytest.approx(scorer(model, X[test], y[test]), abs=1e-3)
     assert ours == pytest.approx(0.4476, abs=1e-3)  # the issue's reference figure
+
+
+def test_y_weighs_the_interactions_of_the_gram_matrix(data):
+    """y is x_ui in XᵀX and in the scored history, built here from the rows by
+    hand (a repeated pair weighs the mean of its y); c * y with alpha * c**2
+    gives the same weights, as the docstring says."""
+    X, y = data
+    X = np.vstack([X, X[:1]])
+    y = np.concatenate([y, [y[0] + 2.0]])  # a repeated pair: mean y[0] + 1
+    users, u = np.unique(X[:, 0], return_inverse=True)
+    items, i = np.unique(X[:, 1], return_inverse=True)
+    R = np.zeros((len(users), len(items)))
+    counts = np.zeros_like(R)
+    np.add.at(R, (u, i), y)
+    np.add.at(counts, (u, i), 1)
+    R = np.divide(R, counts, out=np.zeros_like(R), where=counts > 0)
+    model = EASE(alpha=10.0).fit(X, y)
+    B = reference_ease(R, 10.0)
+    np.testing.assert_allclose(model.coef_, B, atol=2e-5 * np.abs(B).max())
+    np.testing.assert_allclose(
+        model._score_items(np.arange(len(users))),
+        R @ B,
+        atol=1e-4 * np.abs(R @ B).max(),
+    )
+    scaled = EASE(alpha=10.0 * 3.0**2).fit(X, 3.0 * y)
+    np.testing.assert_allclose(scaled.coef_, model.coef_, atol=1e-5)
+    unweighted = EASE(alpha=10.0).fit(X)
+    assert not np.allclose(unweighted.coef_, model.coef_, atol=1e-3)
+
+
+def test_movielens_u1_star_ratings_as_weights(movielens):
+    """The documented effect of y on fold u1 (benchmarks/bench_ease_weights.py):
+    stars as weights lose at the default alpha and win at alpha=8000."""
+    X, y = movielens.data, movielens.target
+    train, test = movielens.folds[0]
+    scorer = make_ranking_scorer("ndcg", k=10, threshold=4)
+    plain = scorer(EASE().fit(X[train]), X[test], y[test])
+    default = scorer(EASE().fit(X[train], y[train]), X[test], y[test])
+    larger = scorer(EASE(alpha=8000.0).fit(X[train], y[train]), X[test], y[test])
+    assert plain == pytest.approx(0.4476, abs=1e-3)
+    assert default == pytest.approx(0.4331, abs=1e-3)
+    assert larger == pytest.approx(0.4833, abs=1e-3)
