@@ -50,8 +50,10 @@ from .metrics import (
     reciprocal_rank,
 )
 from .model_selection import (
+    ExpandingWindowSplit,
     LeaveLastOut,
     PerUserKFold,
+    TemporalSplit,
     train_test_split_interactions,
 )
 from .neighbors import EASE, ItemKNNRecommender, ItemKNNRegressor, UserKNNRegressor
@@ -84,8 +86,10 @@ __all__ = [
     "precision_at_k",
     "recall_at_k",
     "reciprocal_rank",
+    "ExpandingWindowSplit",
     "LeaveLastOut",
     "PerUserKFold",
+    "TemporalSplit",
     "train_test_split_interactions",
     "EASE",
     "ItemKNNRecommender",

@@ -1,14 +1,20 @@
 """Tests for the interaction-data splitters of ``sklearn_attnrec.model_selection``."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.dummy import DummyRegressor
 from sklearn.model_selection import GridSearchCV, check_cv, cross_validate
 
+import sklearn_attnrec
+from sklearn_attnrec import EASE, PopularityRecommender, make_ranking_scorer
 from sklearn_attnrec.model_selection import (
+    ExpandingWindowSplit,
     LeaveLastOut,
     PerUserKFold,
+    TemporalSplit,
     train_test_split_interactions,
 )
 
@@ -341,3 +347,249 @@ def test_grid_search_integration():
     assert search.best_params_["strategy"] in ("mean", "median")
     search.fit(df, y)
     assert np.isfinite(search.best_score_)
+
+
+# --------------------------------------------------------------------------- #
+# Splits by time (issue 21)
+# --------------------------------------------------------------------------- #
+def _timed(n_users=30, max_rows=12, seed=0, n_times=40):
+    """Shuffled interactions with a third column of times (many ties)."""
+    X, y = _interactions(n_users, max_rows, seed)
+    times = np.random.RandomState(seed + 100).randint(0, n_times, size=len(X))
+    return np.column_stack([X, times]), y
+
+
+def _latest_rows_are_tested(X, test, time=2):
+    """Within each user, every test row comes after every training row in
+    (time, row) order, ties broken by row."""
+    key = X[:, time].astype(np.int64) * len(X) + np.arange(len(X))  # (time, row)
+    in_test = np.zeros(len(X), dtype=bool)
+    in_test[test] = True
+    for u in np.unique(X[:, 0]):
+        rows = X[:, 0] == u
+        if in_test[rows].any() and (~in_test[rows]).any():
+            assert key[rows & in_test].min() > key[rows & ~in_test].max()
+
+
+@pytest.mark.parametrize("test_size", [0.2, 0.5, 1, 3])
+def test_train_test_split_by_time_holds_out_the_latest(test_size):
+    X, y = _timed(seed=8)
+    rows = np.column_stack([np.arange(len(X)), X])  # keeps the row index
+    train, test, y_train, y_test = train_test_split_interactions(
+        rows, y, test_size=test_size, user_column=1, time_column=3
+    )
+    assert len(train) + len(test) == len(X)
+    np.testing.assert_array_equal(y_test, y[test[:, 0]])
+    _latest_rows_are_tested(X, test[:, 0])
+    for u in np.unique(X[:, 0]):
+        n_u = np.count_nonzero(X[:, 0] == u)
+        n_test = np.count_nonzero(test[:, 1] == u)
+        if isinstance(test_size, int):
+            assert n_test == (test_size if n_u > test_size else 0)
+        elif n_u < 2:
+            assert n_test == 0
+        else:
+            assert n_test == min(max(int(np.floor(test_size * n_u + 0.5)), 1), n_u - 1)
+
+
+def test_train_test_split_by_time_ignores_shuffle_and_matches_leave_last_out():
+    X, _ = _timed(seed=9)
+    a = train_test_split_interactions(X, test_size=2, time_column=2, random_state=0)
+    b = train_test_split_interactions(X, test_size=2, time_column=2, shuffle=False)
+    np.testing.assert_array_equal(a[1], b[1])
+    _, test = next(LeaveLastOut(2, time_column=2).split(X))
+    np.testing.assert_array_equal(a[1], X[test])
+
+
+def test_train_test_split_by_time_dataframe_with_datetimes():
+    df = pd.DataFrame(
+        {
+            "user": ["a", "a", "a", "b", "b", "b"],
+            "item": [1, 2, 3, 1, 2, 3],
+            "when": pd.to_datetime(
+                ["2024-03-01", "2024-01-01", "2024-02-01"] * 2
+            ).tz_localize("Europe/Paris"),
+        }
+    )
+    _, test = train_test_split_interactions(df, test_size=1, time_column="when")
+    assert isinstance(test, pd.DataFrame)
+    assert test.index.tolist() == [0, 3]
+    # ISO strings give the same split; 'dd/mm/yyyy' strings are refused
+    iso = df.assign(when=df["when"].dt.strftime("%Y-%m-%dT%H:%M"))
+    _, test = train_test_split_interactions(iso, test_size=1, time_column="when")
+    assert test.index.tolist() == [0, 3]
+    text = df.assign(when=df["when"].dt.strftime("%d/%m/%Y"))
+    with pytest.raises(ValueError, match="time_column='when' holds strings that"):
+        train_test_split_interactions(text, test_size=1, time_column="when")
+
+
+@pytest.mark.parametrize("test_size", [0, 1.5, -1, True, "1", None, 0.0])
+def test_train_test_split_by_time_bad_test_size(test_size):
+    X, _ = _timed()
+    with pytest.raises(ValueError, match=rf"test_size={test_size!r}"):
+        train_test_split_interactions(X, test_size=test_size, time_column=2)
+
+
+def test_string_time_columns_are_parsed_not_sorted_as_text():
+    # As text '02/01/2024' < '10/12/2023'; as dates (day first) it is later.
+    X = np.array(
+        [["u", "a", "2023-12-10"], ["u", "b", "2024-01-02"], ["u", "c", "2023-12-31"]],
+        dtype=object,
+    )
+    assert next(LeaveLastOut(time_column=2).split(X))[1].tolist() == [1]
+    X[:, 2] = ["10/12/2023", "02/01/2024", "31/12/2023"]
+    with pytest.raises(ValueError, match=r"time_column=2 .*'2024-01-31'"):
+        list(LeaveLastOut(time_column=2).split(X))
+    X[:, 2] = ["10", "200", "31"]  # numbers as strings are numbers
+    assert next(LeaveLastOut(time_column=2).split(X))[1].tolist() == [1]
+
+
+def test_leave_last_out_warns_when_rows_are_not_in_time_order():
+    X, _ = _timed(seed=10)  # shuffled rows, third column numeric
+    with pytest.warns(UserWarning, match="falls back to row order.*time_column=2"):
+        list(LeaveLastOut().split(X))
+    with pytest.warns(UserWarning, match="time_column="):
+        list(LeaveLastOut().split(pd.DataFrame(X, columns=["u", "i", "t"])))
+    in_time_order = X[np.argsort(X[:, 2], kind="stable")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # rows in time order, a time column, no third column, a non-numeric one
+        list(LeaveLastOut().split(in_time_order))
+        list(LeaveLastOut(time_column=2).split(X))
+        list(LeaveLastOut().split(X[:, :2]))
+        text = X.astype(object)
+        text[:, 2] = "x"
+        list(LeaveLastOut().split(text))
+        # ties within a user are in time order
+        list(LeaveLastOut().split(np.array([[0, 0, 5], [0, 1, 5], [1, 0, 9]])))
+
+
+def test_temporal_split_nothing_at_or_after_the_cut_in_training():
+    X, _ = _timed(seed=11)
+    times = X[:, 2]
+    cut = 25
+    train, test = next(TemporalSplit(at=cut).split(X))
+    assert times[train].max() < cut and times[test].min() >= cut
+    assert set(X[test, 0]) <= set(X[train, 0])  # unseen users dropped
+    dropped = np.setdiff1d(np.flatnonzero(times >= cut), test)
+    assert not np.isin(X[dropped, 0], X[train, 0]).any()
+    _, kept = next(TemporalSplit(at=cut, unseen_users="keep").split(X))
+    np.testing.assert_array_equal(kept, np.flatnonzero(times >= cut))
+    np.testing.assert_array_equal(
+        np.sort(np.concatenate([train, kept])), np.arange(len(X))
+    )
+
+
+def test_temporal_split_quantile():
+    X = np.column_stack([np.arange(100) % 7, np.arange(100), np.arange(100)[::-1]])
+    for quantile, n_train in [(None, 80), (0.8, 80), (0.25, 25)]:
+        train, test = next(TemporalSplit(quantile=quantile).split(X))
+        assert len(train) == n_train
+        assert X[train, 2].max() < X[test, 2].min()
+
+
+def test_temporal_split_datetimes_and_named_columns():
+    X, _ = _timed(seed=12)
+    when = pd.Timestamp("2024-01-01") + pd.to_timedelta(X[:, 2], unit="h")
+    df = pd.DataFrame({"item": X[:, 1], "who": X[:, 0], "when": when})
+    reference = next(TemporalSplit(at=20).split(X))
+    for at in ("2024-01-01T20:00", pd.Timestamp("2024-01-01 21:00", tz="+01:00")):
+        split = next(
+            TemporalSplit(at=at, time_column="when", user_column="who").split(df)
+        )
+        for got, expected in zip(split, reference):
+            np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="at=20 is a number but"):
+        list(TemporalSplit(at=20, time_column="when", user_column="who").split(df))
+
+
+def test_expanding_window_folds_are_nested_and_disjoint():
+    X, _ = _timed(n_users=60, seed=13, n_times=1000)
+    times = X[:, 2]
+    for cv, n_splits in [(ExpandingWindowSplit(), 3), (ExpandingWindowSplit(4), 4)]:
+        splits = list(cv.split(X))
+        assert len(splits) == cv.get_n_splits() == n_splits
+        tests = [test for _, test in splits]
+        all_tests = np.concatenate(tests)
+        assert len(all_tests) == len(np.unique(all_tests))  # disjoint
+        for k, (train, test) in enumerate(splits):
+            assert times[train].max() < times[test].min()  # train before test
+            assert set(X[test, 0]) <= set(X[train, 0])
+            if k:
+                previous_train, previous_test = splits[k - 1]
+                assert np.isin(previous_train, train).all()  # nested
+                assert times[previous_test].max() < times[test].min()
+                # fold k trains on everything before its cut
+                np.testing.assert_array_equal(
+                    train, np.flatnonzero(times < times[test].min())
+                )
+    keep = list(ExpandingWindowSplit(3, unseen_users="keep").split(X))
+    covered = np.concatenate([keep[0][0], *(test for _, test in keep)])
+    np.testing.assert_array_equal(np.sort(covered), np.arange(len(X)))  # to the end
+    sizes = [len(test) for _, test in keep]
+    assert all(abs(size - len(X) / 4) < 0.05 * len(X) for size in sizes)
+
+
+def test_expanding_window_test_size():
+    X = np.column_stack([np.zeros(100, int), np.arange(100), np.arange(100)])
+    splits = list(ExpandingWindowSplit(2, test_size=0.1).split(X))
+    assert [(len(train), len(test)) for train, test in splits] == [(80, 10), (90, 10)]
+
+
+def test_time_splitters_validate_in_split_not_in_init():
+    bad = [  # stored unchanged, refused by split
+        TemporalSplit(quantile=2.0),
+        TemporalSplit(unseen_users="maybe"),
+        ExpandingWindowSplit(0),
+        ExpandingWindowSplit(3, test_size=0.5),
+        ExpandingWindowSplit(time_column=None),
+    ]
+    assert bad[0].quantile == 2.0 and bad[1].unseen_users == "maybe"
+    X, _ = _timed()
+    for cv in bad:
+        with pytest.raises(ValueError):
+            list(cv.split(X))
+
+
+def test_time_splitters_repr_and_exports():
+    assert " ".join(repr(TemporalSplit(quantile=0.9)).split()) == (
+        "TemporalSplit(at=None, quantile=0.9, time_column=2, unseen_users='drop',"
+        " user_column=0)"
+    )
+    assert " ".join(repr(ExpandingWindowSplit(4)).split()) == (
+        "ExpandingWindowSplit(n_splits=4, test_size=None, time_column=2,"
+        " unseen_users='drop', user_column=0)"
+    )
+    for name in ("TemporalSplit", "ExpandingWindowSplit"):
+        assert name in sklearn_attnrec.__all__
+        assert getattr(sklearn_attnrec, name).__name__ == name
+
+
+@pytest.mark.parametrize(
+    "cv",
+    [
+        TemporalSplit(time_column="when", user_column="user"),
+        ExpandingWindowSplit(2, time_column="when", user_column="user"),
+        LeaveLastOut(time_column="when", user_column="user"),
+    ],
+    ids=["TemporalSplit", "ExpandingWindowSplit", "LeaveLastOut"],
+)
+def test_time_splitters_in_grid_search_with_a_ranking_scorer(cv):
+    X, _ = _timed(n_users=40, max_rows=20, seed=14, n_times=200)
+    df = pd.DataFrame(
+        {
+            "user": X[:, 0],
+            "item": X[:, 1],
+            "when": pd.Timestamp("1998-01-01") + pd.to_timedelta(X[:, 2], unit="D"),
+        }
+    )
+    for estimator, grid in [
+        (PopularityRecommender(), {"handle_unknown": ["fallback"]}),
+        (EASE(), {"alpha": [1.0, 100.0]}),
+    ]:
+        search = GridSearchCV(
+            estimator, grid, cv=cv, scoring=make_ranking_scorer("ndcg", k=5)
+        )
+        search.fit(df)
+        assert search.n_splits_ == cv.get_n_splits()
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()

@@ -8,7 +8,9 @@ The splitters keep every test user in the training set, so that a model fitted
 on the training part can score all the users of the test part.
 """
 
+import datetime
 import numbers
+import warnings
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,58 +39,186 @@ def _encode_users(X, user_column=0):
     return _encode(values, f"user ids (column {user_column!r} of X)")
 
 
+def _frame_column(X, column, owner):
+    """One column of a DataFrame ``X`` as a Series: a name (tried first) or a
+    position."""
+    try:
+        is_label = column in X.columns
+    except TypeError:  # unhashable
+        is_label = False
+    if is_label:
+        values = X[column]
+    elif isinstance(column, numbers.Integral) and not isinstance(column, bool):
+        _check_position(column, X.shape[1], owner)
+        values = X.iloc[:, column]
+    else:
+        raise ValueError(
+            f"{owner}={column!r} is neither a column name of X nor an int "
+            "column position."
+        )
+    if values.ndim != 1:
+        raise ValueError(f"{owner}={column!r} selects several columns of X.")
+    return values
+
+
 def _column_values(X, column, owner):
     """The values of one column of ``X``: a name (DataFrames, tried first) or
     a position."""
     if hasattr(X, "iloc"):
-        try:
-            is_label = column in X.columns
-        except TypeError:  # unhashable
-            is_label = False
-        if is_label:
-            values = X[column].to_numpy()
-        elif isinstance(column, numbers.Integral) and not isinstance(column, bool):
-            _check_position(column, X.shape[1])
-            values = X.iloc[:, column].to_numpy()
-        else:
-            raise ValueError(
-                f"{owner}={column!r} is neither a column name of X nor an int "
-                "column position."
-            )
-        if values.ndim != 1:
-            raise ValueError(f"{owner}={column!r} selects several columns of X.")
-        return values
+        return _frame_column(X, column, owner).to_numpy()
     if isinstance(column, bool) or not isinstance(column, numbers.Integral):
         raise ValueError(
             f"{owner} must be an int column index when X is not a pandas "
             f"DataFrame (column names need a DataFrame); got {column!r}."
         )
     arr = as_interaction_array(X)
-    _check_position(column, arr.shape[1])
+    _check_position(column, arr.shape[1], owner)
     return arr[:, column]
 
 
+_TIME_FORMATS = (
+    "numbers, datetimes (numpy datetime64, pandas datetime columns, datetime "
+    "objects) or ISO-8601 strings such as '2024-01-31' or '2024-01-31T12:30:00'"
+)
+
+
 def _time_values(X, time_column):
-    """Sortable values of ``X``'s time column, as a 1-D array."""
-    values = _column_values(X, time_column, "time_column")
-    if values.dtype.kind in "iub":
-        return values
-    if values.dtype.kind == "f":
-        if np.isnan(values).any():
-            raise ValueError("The time column (time_column) contains NaN.")
-        return values
-    if values.dtype.kind in "mM":
-        if np.isnat(values).any():
-            raise ValueError("The time column (time_column) contains NaT.")
-        return values.view(np.int64)
-    # Strings or other objects: sort through their ranks.
-    return _encode(values, "Timestamps (time_column)")[0]
+    """Comparable values of ``X``'s time column and what they are.
+
+    Shared by every splitter that reads a time column. Numbers are kept;
+    datetimes (numpy, pandas, naive or tz-aware, ISO-8601 strings) become int64
+    nanoseconds since the epoch (UTC); timedeltas int64 nanoseconds. Other
+    strings (e.g. ``'31/01/2024'``, which would sort as text), booleans, NaN,
+    infinities and missing times are refused with an error naming the column.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples,)
+        int64 or float64 values; a later time has a larger value.
+    kind : {"number", "datetime", "timedelta"}
+        What the values are, so that a cut given by the user (``at``) can be
+        read on the same scale (:func:`_cut_value`).
+    """
+    name = f"time_column={time_column!r}"
+    if hasattr(X, "iloc"):
+        column = _frame_column(X, time_column, "time_column")
+        if getattr(column.dtype, "kind", None) == "M" or hasattr(column.dtype, "tz"):
+            from ..base import _datetimes_as_numbers  # tz-aware: read as UTC
+
+            frame = _datetimes_as_numbers(column.to_frame(name=str(time_column)))
+            return frame.iloc[:, 0].to_numpy(), "datetime"
+        values = column.to_numpy()
+    else:
+        values = _column_values(X, time_column, "time_column")
+    if values.dtype.kind == "O":
+        values = _native_array(values)
+    kind = values.dtype.kind
+    if kind in "US":
+        values, kind = _parse_time_strings(values, name)
+    elif kind == "O":  # datetime objects, or values of mixed types
+        try:
+            values = values.astype("datetime64[ns]")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name}: X's time column must hold {_TIME_FORMATS}; it holds "
+                f"{type(values[0]).__name__} values ({exc})."
+            ) from None
+        kind = "M"
+    if kind == "b":
+        raise ValueError(
+            f"{name} holds booleans, not times; the time column must hold "
+            f"{_TIME_FORMATS}."
+        )
+    if kind in "mM":
+        missing = np.isnat(values)
+        if missing.any():
+            raise ValueError(
+                f"{name} holds {int(missing.sum())} missing times (NaT), e.g. row "
+                f"{int(np.argmax(missing))}: drop or fill those rows first."
+            )
+        unit = "datetime64[ns]" if kind == "M" else "timedelta64[ns]"
+        kind_name = "datetime" if kind == "M" else "timedelta"
+        return values.astype(unit).view(np.int64), kind_name
+    if kind == "f":
+        for bad, what in ((np.isnan(values), "NaN"), (np.isinf(values), "infinity")):
+            if bad.any():
+                raise ValueError(
+                    f"{name} holds {int(bad.sum())} {what} value(s), e.g. row "
+                    f"{int(np.argmax(bad))}: drop or fill those rows first."
+                )
+    elif kind not in "iu":
+        raise ValueError(f"{name}: X's time column must hold {_TIME_FORMATS}.")
+    return values, "number"
 
 
-def _check_position(position, n_columns):
+def _native_array(values):
+    """An object array of numbers (or of strings) as a numeric (string) array."""
+    try:
+        native = np.array(values.tolist())
+    except (TypeError, ValueError):
+        return values
+    return native if native.shape == values.shape else values
+
+
+def _parse_time_strings(values, name):
+    """Strings of numbers as floats, ISO-8601 strings as datetime64; others
+    refused (sorting them as text would mix days and months up)."""
+    try:
+        return values.astype(np.float64), "f"
+    except ValueError:
+        pass
+    try:
+        return values.astype("datetime64[ns]"), "M"
+    except ValueError as exc:
+        raise ValueError(
+            f"{name} holds strings that are neither numbers nor ISO-8601 datetimes "
+            f"({exc}). Pass {_TIME_FORMATS}; e.g. parse 'dd/mm/yyyy' dates with "
+            "pandas.to_datetime(column, format='%d/%m/%Y') first."
+        ) from None
+
+
+def _cut_value(at, kind, time_column):
+    """The cut ``at`` on the scale of :func:`_time_values`' values of ``kind``."""
+    name = f"time_column={time_column!r}"
+    if kind == "number":
+        if (
+            isinstance(at, (bool, np.bool_))
+            or not isinstance(at, numbers.Real)
+            or not np.isfinite(at)
+        ):
+            raise ValueError(
+                f"at={at!r} must be a finite number: {name} holds numbers."
+            )
+        return at
+    is_number = isinstance(at, numbers.Real) and not isinstance(at, np.timedelta64)
+    if is_number or isinstance(at, (bool, np.bool_)):
+        raise ValueError(
+            f"at={at!r} is a number but {name} holds {kind}s; pass at as a "
+            f"{kind}, e.g. "
+            + (
+                "'2024-01-31' or numpy.datetime64('2024-01-31T12:00')."
+                if kind == "datetime"
+                else "numpy.timedelta64(30, 'D')."
+            )
+        )
+    if getattr(at, "tzinfo", None) is not None:  # aware datetimes: to naive UTC
+        at = at.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    unit = "datetime64[ns]" if kind == "datetime" else "timedelta64[ns]"
+    try:
+        value = np.asarray(at, dtype=unit)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"at={at!r} cannot be read as a {kind} to compare with {name} ({exc})."
+        ) from None
+    if value.ndim != 0 or np.isnat(value):
+        raise ValueError(f"at={at!r} must be a single {kind}, not NaT or an array.")
+    return int(value.view(np.int64))
+
+
+def _check_position(position, n_columns, owner="time_column"):
     if not -n_columns <= position < n_columns:
         raise ValueError(
-            f"time_column={position} is out of range for X with {n_columns} columns."
+            f"{owner}={position} is out of range for X with {n_columns} columns."
         )
 
 
@@ -133,6 +263,25 @@ def _check_bool(value, name):
 # --------------------------------------------------------------------------- #
 # Splitters
 # --------------------------------------------------------------------------- #
+class _SingleSplit:
+    """Mixin of the splitters that make one split."""
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Return the number of splitting iterations, always 1.
+
+        Parameters
+        ----------
+        X, y, groups : object, default=None
+            Ignored; there for API compatibility.
+
+        Returns
+        -------
+        n_splits : int
+            Always 1.
+        """
+        return 1
+
+
 class PerUserKFold(BaseCrossValidator):
     """K-fold cross-validation that splits the interactions of every user.
 
@@ -283,7 +432,7 @@ class PerUserKFold(BaseCrossValidator):
         return self.n_splits
 
 
-class LeaveLastOut(BaseCrossValidator):
+class LeaveLastOut(_SingleSplit, BaseCrossValidator):
     """Hold out the last ``n`` interactions of each user (one split).
 
     The test set holds, for each user, the ``n`` most recent interactions;
@@ -298,8 +447,13 @@ class LeaveLastOut(BaseCrossValidator):
         Column of ``X`` holding the timestamps that order the interactions:
         a column position (int), or a column name when ``X`` is a pandas
         DataFrame (a name is tried first). Timestamps can be numbers,
-        datetimes or sortable strings. When None, the row order of ``X`` is
-        the time order (later rows are more recent).
+        datetimes or ISO-8601 strings (``'2024-01-31'``,
+        ``'2024-01-31T12:30:00'``); other strings, such as ``'31/01/2024'``,
+        are refused rather than sorted as text. When None, the row order of
+        ``X`` is the time order (later rows are more recent); if ``X`` then has
+        a numeric third column that decreases within a user in row order, a
+        ``UserWarning`` says that the split falls back to row order and to
+        pass ``time_column=``.
 
     user_column : int or str, default=0
         Column of ``X`` holding the user ids: a position, or a column name
@@ -308,6 +462,9 @@ class LeaveLastOut(BaseCrossValidator):
     See Also
     --------
     PerUserKFold : K-fold split within each user.
+    TemporalSplit : One global time cut for all users.
+    train_test_split_interactions : The latest fraction of each user's
+        interactions (``time_column=``).
 
     Notes
     -----
@@ -325,7 +482,7 @@ class LeaveLastOut(BaseCrossValidator):
     >>> train, test = next(LeaveLastOut(time_column=2).split(X))
     >>> train, test
     (array([1, 2, 3]), array([0, 4]))
-    >>> next(LeaveLastOut().split(X))  # row order: the last row of each user
+    >>> next(LeaveLastOut().split(X[:, :2]))  # row order: the last row of each user
     (array([0, 1, 3]), array([2, 4]))
     """
 
@@ -340,8 +497,10 @@ class LeaveLastOut(BaseCrossValidator):
         codes, n_users = _encode_users(X, self.user_column)
         key = None
         if self.time_column is not None:
-            key = _time_values(X, self.time_column)
+            key = _time_values(X, self.time_column)[0]
         order, rank, counts = _rank_within_user(codes, n_users, key)
+        if key is None:
+            _warn_if_rows_not_in_time_order(X, codes, order)
         sorted_counts = counts[codes[order]]
         in_test = (sorted_counts - rank <= self.n) & (sorted_counts > self.n)
         if not in_test.any():
@@ -377,27 +536,56 @@ class LeaveLastOut(BaseCrossValidator):
         """
         return super().split(X, y, groups)
 
-    def get_n_splits(self, X=None, y=None, groups=None):
-        """Return the number of splitting iterations, always 1.
 
-        Parameters
-        ----------
-        X, y, groups : object, default=None
-            Ignored; there for API compatibility.
-
-        Returns
-        -------
-        n_splits : int
-            Always 1.
-        """
-        return 1
+def _warn_if_rows_not_in_time_order(X, codes, order):
+    """Warn when X's third column is numeric and decreases within a user in row
+    order: it looks like timestamps of rows that are not in time order."""
+    if hasattr(X, "iloc"):
+        if X.shape[1] < 3:
+            return
+        column = X.iloc[:, 2]
+        values = column.to_numpy()
+        if getattr(column.dtype, "kind", None) == "M" or hasattr(column.dtype, "tz"):
+            values = _time_values(X, 2)[0]
+    else:
+        X = as_interaction_array(X)
+        if X.shape[1] < 3:
+            return
+        values = X[:, 2]
+    if values.dtype.kind == "O":
+        values = _native_array(values)
+    if values.dtype.kind not in "iufmM":
+        return
+    values = values[order]
+    same_user = codes[order][1:] == codes[order][:-1]
+    earlier = same_user & (values[1:] < values[:-1])
+    if earlier.any():
+        first = int(np.argmax(earlier))
+        before, after = order[first], order[first + 1]
+        warnings.warn(
+            "LeaveLastOut(time_column=None) holds out the last rows of each user "
+            "in row order, but the third column of X is numeric and decreases "
+            f"within a user (row {after}: {values[first + 1]} after row "
+            f"{before}: {values[first]}), so the rows are not in time order if it "
+            "holds times. It falls back to row order; pass time_column=2 (or the "
+            "column's name) to hold out each user's latest interactions.",
+            UserWarning,
+            stacklevel=5,  # the caller of next() on the split generator
+        )
 
 
 # --------------------------------------------------------------------------- #
 # Single split
 # --------------------------------------------------------------------------- #
 def train_test_split_interactions(
-    X, y=None, *, test_size=0.2, random_state=None, shuffle=True, user_column=0
+    X,
+    y=None,
+    *,
+    test_size=0.2,
+    random_state=None,
+    shuffle=True,
+    user_column=0,
+    time_column=None,
 ):
     """Split interactions into train and test sets within each user.
 
@@ -405,6 +593,10 @@ def train_test_split_interactions(
     of them (at least 1 and at most ``n_u - 1``) go to the test set, so every
     test user also has training interactions. Users with a single interaction
     stay in the training set.
+
+    With ``time_column``, the test interactions of each user are the *latest*
+    ones by that column (a time-true split: the model never trains on a user's
+    future), and ``test_size`` can also be a count per user.
 
     Parameters
     ----------
@@ -415,21 +607,31 @@ def train_test_split_interactions(
     y : array-like of shape (n_samples,), default=None
         Targets (e.g. ratings), split along with ``X``.
 
-    test_size : float, default=0.2
-        Fraction of each user's interactions to put in the test set, in
-        ``(0, 1)``. The count is rounded half up.
+    test_size : float or int, default=0.2
+        A float in ``(0, 1)``: the fraction of each user's interactions to put
+        in the test set (the count is rounded half up, then kept between 1 and
+        ``n_u - 1``). An int ``n >= 1``, only with ``time_column``: the last
+        ``n`` interactions of each user with more than ``n`` of them (users with
+        at most ``n`` stay in the training set, as in :class:`LeaveLastOut`).
 
     random_state : int, RandomState instance or None, default=None
         Controls which interactions are drawn when ``shuffle=True``. Ignored
-        when ``shuffle=False``.
+        when ``shuffle=False`` or with ``time_column``.
 
     shuffle : bool, default=True
         Whether to draw each user's test interactions at random. When False,
-        the last rows of each user (in row order) are the test set.
+        the last rows of each user (in row order) are the test set. Ignored
+        with ``time_column``: the latest interactions are the test set.
 
     user_column : int or str, default=0
         Column of ``X`` holding the user ids: a position, or a column name
         when ``X`` is a pandas DataFrame (a name is tried first).
+
+    time_column : int, str or None, default=None
+        Column of ``X`` holding the time of each interaction: numbers,
+        datetimes or ISO-8601 strings (others are refused). Each user's test
+        interactions are their latest by that column; ties keep the row order
+        (the later row counts as more recent).
 
     Returns
     -------
@@ -443,6 +645,8 @@ def train_test_split_interactions(
     See Also
     --------
     PerUserKFold : K-fold cross-validation within each user.
+    LeaveLastOut : The latest ``n`` interactions of each user, as a splitter.
+    TemporalSplit : One global time cut for all users.
 
     Examples
     --------
@@ -457,14 +661,35 @@ def train_test_split_interactions(
            [ 1, 12]])
     >>> y_train
     array([5, 4, 3, 1, 4])
+
+    By time: each user's latest interaction (columns: user, item, timestamp).
+
+    >>> X = np.array([[0, 10, 50], [0, 11, 90], [0, 12, 70], [1, 10, 20], [1, 13, 10]])
+    >>> X_train, X_test = train_test_split_interactions(X, test_size=1, time_column=2)
+    >>> X_test
+    array([[ 0, 11, 90],
+           [ 1, 10, 20]])
     """
-    if (
-        isinstance(test_size, bool)
+    by_count = (
+        time_column is not None
+        and isinstance(test_size, numbers.Integral)
+        and not isinstance(test_size, (bool, np.bool_))
+        and test_size >= 1
+    )
+    if not by_count and (
+        isinstance(test_size, (bool, np.bool_))
         or not isinstance(test_size, numbers.Real)
         or not 0 < test_size < 1
     ):
         raise ValueError(
-            f"test_size must be a float in the open interval (0, 1); got {test_size!r}."
+            "test_size must be a float in the open interval (0, 1)"
+            + (
+                " or, with time_column, an int >= 1 (the last n interactions of "
+                "each user)"
+                if time_column is not None
+                else " (an int count of interactions per user needs time_column)"
+            )
+            + f"; got test_size={test_size!r}."
         )
     _check_bool(shuffle, "shuffle")
     if y is not None:
@@ -472,16 +697,24 @@ def train_test_split_interactions(
 
     codes, n_users = _encode_users(X, user_column)
     key = None
-    if shuffle:
+    if time_column is not None:
+        key = _time_values(X, time_column)[0]
+    elif shuffle:
         key = check_random_state(random_state).random_sample(len(codes))
     order, rank, counts = _rank_within_user(codes, n_users, key)
 
-    n_test = np.floor(test_size * counts + 0.5).astype(np.intp)
-    n_test = np.clip(n_test, 1, np.maximum(counts - 1, 1))
-    n_test[counts < 2] = 0
+    if by_count:
+        n_test = np.where(counts > test_size, int(test_size), 0)
+    else:
+        n_test = np.floor(test_size * counts + 0.5).astype(np.intp)
+        n_test = np.clip(n_test, 1, np.maximum(counts - 1, 1))
+        n_test[counts < 2] = 0
     if not n_test.any():
         raise ValueError(
-            "No user has at least 2 interactions, so the test set would be empty."
+            f"No user has more than test_size={test_size} interactions, so the "
+            "test set would be empty; lower test_size."
+            if by_count
+            else "No user has at least 2 interactions, so the test set would be empty."
         )
     sorted_counts = counts[codes[order]]
     in_test = rank >= sorted_counts - n_test[codes[order]]
