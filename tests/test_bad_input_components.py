@@ -36,7 +36,12 @@ from sklearn_attnrec import (
     train_test_split_interactions,
 )
 from sklearn_attnrec.datasets import make_interactions, make_sequences
-from sklearn_attnrec.metrics import make_ranking_scorer, make_sampled_ranking_scorer
+from sklearn_attnrec.metrics import (
+    catalog_coverage,
+    make_ranking_scorer,
+    make_sampled_ranking_scorer,
+    novelty,
+)
 from sklearn_attnrec.retrieval import ExactIndex, HNSWIndex
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -479,6 +484,38 @@ CASES = [
         ),
         ValueError,
         r"y holds 1 NaN rating\(s\); threshold=4",
+    ),
+    # Beyond-accuracy metrics on the item ids that recommend returns.
+    (
+        "coverage/recommended id not in item_ids",
+        lambda: catalog_coverage([["a", "z"]], item_ids=["a", "b"]),
+        ValueError,
+        r"1 recommended id\(s\) are not in item_ids, e.g. 'z'",
+    ),
+    (
+        "coverage/integer ids without item_ids",
+        lambda: catalog_coverage(_popularity().recommend([0, 1], n=3)[0] + 100, 20),
+        ValueError,
+        r"out of range for n_items=20 .*pass item_ids=model.item_ids_",
+    ),
+    (
+        "coverage/scores of another shape",
+        lambda: catalog_coverage([["a", "b"]], item_ids=["a", "b"], scores=[[0.0]]),
+        ValueError,
+        r"scores must be the numeric scores returned with the lists, of the same "
+        r"shape \(1, 2\)",
+    ),
+    (
+        "novelty/string ids without item_ids",
+        lambda: novelty([["a", "b"]], [0.5, 0.5]),
+        ValueError,
+        r"got dtype <U1. For the item ids that recommend returns, pass item_ids=",
+    ),
+    (
+        "novelty/item_ids of another length than item_popularity",
+        lambda: novelty([["a"]], [0.5, 0.5, 0.5], item_ids=["a", "b"]),
+        ValueError,
+        r"item_ids has 2 ids but len\(item_popularity\)=3",
     ),
     *[
         (

@@ -430,3 +430,115 @@ def test_cross_validate_matrix_factorization(interactions):
         assert np.isfinite(result[f"test_{name}"]).all()
     # Cosine distances between item factors lie in [0, 2].
     assert ((0 < result["test_diversity"]) & (result["test_diversity"] <= 2)).all()
+
+
+# --------------------------------------------------------------------------- #
+# The item ids that recommend returns (issue 21)
+# --------------------------------------------------------------------------- #
+def _fitted_on_ids(item_ids):
+    """A popularity model of 6 users and 8 items named ``item_ids``; user 0 has
+    seen 6 of the 8 items, so a top-4 list pads 2 slots with excluded items."""
+    X, _ = make_interactions(n_users=6, n_items=8, density=0.4, random_state=1)
+    X = np.vstack([X[:, :2], [[0, i] for i in range(6)]]).astype(int)
+    ids = np.asarray(item_ids)
+    rows = np.empty((len(X), 2), dtype=object if ids.dtype.kind == "U" else int)
+    rows[:, 0], rows[:, 1] = X[:, 0], ids[X[:, 1]]
+    return PopularityRecommender().fit(rows)
+
+
+def _as_indices(model, items, scores):
+    """What the metrics read: item indices, -1 for the -inf padding."""
+    index = np.searchsorted(model.item_ids_, items)
+    return np.where(scores == -np.inf, -1, index)
+
+
+ID_KINDS = {
+    "strings": [f"film {i}" for i in range(8)],
+    "movielens ints": list(range(1, 9)),  # id 8 is out of range as an index
+    "large ints": [10**9 + 7 * i for i in range(8)],
+}
+
+
+@pytest.mark.parametrize("kind", ID_KINDS)
+def test_metrics_read_recommend_output(kind):
+    model = _fitted_on_ids(ID_KINDS[kind])
+    users = model.user_ids_
+    items, scores = model.recommend(users, n=4)
+    assert np.isneginf(scores).any(), "the test needs padded lists"
+    assert items.dtype == (object if kind == "strings" else np.int64)
+    index = _as_indices(model, items, scores)
+    counts = np.bincount(model.user_items_.indices, minlength=len(model.item_ids_))
+    popularity = counts / len(users)
+    vectors = np.random.default_rng(0).normal(size=(len(model.item_ids_), 3))
+    ids = {"item_ids": model.item_ids_, "scores": scores}
+    n_items = len(model.item_ids_)
+    assert catalog_coverage(items, **ids) == catalog_coverage(index, n_items)
+    assert catalog_coverage(items, n_items + 2, **ids) == pytest.approx(
+        catalog_coverage(index, n_items) * n_items / (n_items + 2)
+    )
+    for func, values in [
+        (novelty, popularity),
+        (average_recommendation_popularity, popularity),
+        (intra_list_diversity, vectors),
+    ]:
+        assert func(items, values, **ids) == pytest.approx(func(index, values))
+    assert mean_list_overlap(items, **ids) == pytest.approx(mean_list_overlap(index))
+    assert near_duplicate_list_share(items, 0.5, **ids) == pytest.approx(
+        near_duplicate_list_share(index, 0.5)
+    )
+    # The padding counts as recommended items without scores.
+    assert catalog_coverage(items, item_ids=model.item_ids_) >= catalog_coverage(
+        index, n_items
+    )
+
+
+def test_string_ids_need_no_vocabulary_where_no_per_item_array_is_read():
+    model = _fitted_on_ids(ID_KINDS["strings"])
+    items, scores = model.recommend(model.user_ids_, n=4)
+    index = _as_indices(model, items, scores)
+    n_items = len(model.item_ids_)
+    # The call of issue 21, which raised: string ids counted as they are.
+    assert catalog_coverage(items, n_items, scores=scores) == catalog_coverage(
+        index, n_items
+    )
+    assert mean_list_overlap(items, scores=scores) == pytest.approx(
+        mean_list_overlap(index)
+    )
+    assert near_duplicate_list_share(items, scores=scores) == pytest.approx(
+        near_duplicate_list_share(index)
+    )
+    with pytest.raises(ValueError, match=r"pass item_ids=model.item_ids_"):
+        novelty(items, np.full(n_items, 0.5))
+
+
+def test_scorer_and_functions_agree_on_recommend_output():
+    X, _ = make_interactions(n_users=40, n_items=25, density=0.3, random_state=0)
+    model = PopularityRecommender().fit(X[:200])
+    users = np.unique(X[200:, 0])
+    items, scores = model.recommend(users, n=5)
+    scorer = make_beyond_accuracy_scorer("coverage", k=5)
+    assert scorer(model, X[200:]) == catalog_coverage(
+        items, item_ids=model.item_ids_, scores=scores
+    )
+
+
+def test_bad_ids():
+    ids = np.array(["a", "b", "c"], dtype=object)
+    with pytest.raises(ValueError, match=r"1 recommended id\(s\) are not in item_ids"):
+        catalog_coverage([["a", "z"]], item_ids=ids)
+    with pytest.raises(ValueError, match="scores must be .* same shape"):
+        catalog_coverage([["a", "b"]], item_ids=ids, scores=[[1.0]])
+    with pytest.raises(ValueError, match=r"item_ids has 3 ids but len\(item_popul"):
+        novelty([["a"]], [0.5, 0.5], item_ids=ids)
+    with pytest.raises(ValueError, match="more than the n_items=2"):
+        catalog_coverage([["a"]], 2, item_ids=ids)
+    with pytest.raises(ValueError, match="item_ids holds duplicates"):
+        catalog_coverage([["a"]], item_ids=["a", "a"])
+    with pytest.raises(ValueError, match="3 distinct item ids, more than n_items=2"):
+        catalog_coverage([["a", "b"], ["c", "a"]], 2)
+    with pytest.raises(ValueError, match="more than once"):
+        catalog_coverage([["a", "a"]], item_ids=ids)
+    with pytest.raises(ValueError, match="for the item ids that recommend returns"):
+        catalog_coverage([[1, 9]], 9)
+    # Unsorted item_ids index the per-item values in their own order.
+    assert novelty([["c"]], [0.5, 0.25, 1.0], item_ids=["b", "c", "a"]) == 2.0

@@ -5,8 +5,9 @@ Top-k ranking metrics take a relevance matrix ``y_true`` and a score matrix
 users that have at least one relevant item.
 
 Beyond-accuracy metrics (coverage, novelty, popularity, diversity and
-personalisation) take the top-k lists themselves, an integer array of item
-indices of shape (n_users, k).
+personalisation) take the top-k lists themselves, of shape (n_users, k): item
+indices, or the item ids that ``recommend`` returns with ``item_ids=`` (and
+its ``scores=``, whose ``-inf`` slots are padding).
 """
 
 from ._beyond_accuracy import (

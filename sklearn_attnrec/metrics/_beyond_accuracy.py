@@ -12,12 +12,36 @@ themselves:
 - :func:`mean_list_overlap` and :func:`near_duplicate_list_share`: how much the
   lists of different users are alike (personalisation).
 
-Every function takes ``recommended``, an integer array of shape
-``(n_users, k)`` whose row ``u`` holds the item *indices* (columns
-``0..n_items-1`` of the model's item vocabulary) recommended to user ``u``.
-``-1`` marks an empty slot (a user with fewer than ``k`` eligible items) and is
-ignored; a list must not hold the same item twice. The order inside a list is
-ignored: every metric here is a function of the *sets* of recommended items.
+Every function takes ``recommended``, an array of shape ``(n_users, k)``
+whose row ``u`` holds the items recommended to user ``u``, in one of two forms:
+
+- item *indices*: integers ``0..n_items-1``, the columns of the per-item
+  arrays (``item_popularity``, ``item_vectors``; the positions of the model's
+  ``item_ids_``), ``-1`` marking an empty slot (a user with fewer than ``k``
+  eligible items);
+- raw item *ids*, as :meth:`~sklearn_attnrec.base.RecommenderMixin.recommend`
+  returns them (``items, scores = model.recommend(users, n=10)``), of any
+  type: pass ``item_ids=model.item_ids_`` (the id of each position of the
+  per-item arrays) to have them looked up, and ``scores=scores`` so that the
+  slots ``recommend`` pads with excluded items (score ``-inf``, when a user has
+  fewer than ``n`` eligible items) count as empty. String (or object) ids
+  are read as ids even without ``item_ids`` by the metrics that need no
+  per-item array (:func:`catalog_coverage`, :func:`mean_list_overlap`,
+  :func:`near_duplicate_list_share`); an integer array without ``item_ids`` is
+  always read as indices, which integer ids are not.
+
+A list must not hold the same item twice. The order inside a list is ignored:
+every metric here is a function of the *sets* of recommended items.
+
+>>> from sklearn_attnrec import PopularityRecommender
+>>> from sklearn_attnrec.metrics import catalog_coverage, novelty
+>>> model = PopularityRecommender().fit([["ann", "a"], ["bob", "a"], ["bob", "b"]])
+>>> items, scores = model.recommend(["ann", "bob"], n=2)
+>>> items  # bob has seen both items: his list holds excluded items (-inf)
+array([['b', 'a'],
+       ['a', 'b']], dtype=object)
+>>> catalog_coverage(items, item_ids=model.item_ids_, scores=scores)
+0.5
 
 :func:`make_beyond_accuracy_scorer` turns them into scorers for
 :func:`~sklearn.model_selection.cross_validate` and
@@ -64,16 +88,28 @@ class _UndefinedMetric(ValueError):
 # --------------------------------------------------------------------------- #
 # Validation and shared helpers
 # --------------------------------------------------------------------------- #
-def _check_recommended(recommended, n_items=None, *, name="n_items"):
+def _check_recommended(
+    recommended,
+    n_items=None,
+    *,
+    name="n_items",
+    item_ids=None,
+    scores=None,
+    raw_ids=False,
+):
     """Validate the lists; return ``(recommended, valid)`` as intp / bool arrays.
 
-    ``valid`` marks the non-padding entries. Raises a ValueError for an empty
-    input, non-integer entries, indices out of range, a list holding an item
-    twice, or lists that are all padding.
+    ``recommended`` holds item indices, or raw item ids looked up in
+    ``item_ids`` (or, with ``raw_ids`` for a metric that needs no per-item
+    array, numbered when they are not integers);
+    ``scores`` of ``-inf`` mark empty slots. ``valid`` marks the non-padding
+    entries. Raises a ValueError for an empty input, ids or indices out of
+    the catalogue, a list holding an item twice, or lists that are all
+    padding.
     """
     if sp.issparse(recommended):
         raise TypeError(
-            "recommended must be a dense integer array of item indices of shape "
+            "recommended must be a dense array of item indices or ids of shape "
             "(n_users, k), not a sparse matrix"
         )
     rec = np.asarray(recommended)
@@ -86,11 +122,23 @@ def _check_recommended(recommended, n_items=None, *, name="n_items"):
             f"recommended is empty (shape {rec.shape}); the metric needs at least "
             "one user and one recommended item"
         )
-    if rec.dtype.kind not in "iu":
-        raise ValueError(
-            "recommended must hold integer item indices (column indices of the "
-            f"item catalogue, -1 for an empty slot); got dtype {rec.dtype}"
-        )
+    empty = _empty_slots(scores, rec.shape)
+    if item_ids is not None:
+        rec = _look_up_ids(rec, empty, item_ids, n_items, name)
+    elif rec.dtype.kind not in "iu":
+        # Floats or bools are more likely broken indices than ids: only
+        # strings and objects are read as ids without item_ids.
+        if not raw_ids or rec.dtype.kind not in "OUS":
+            raise ValueError(
+                "recommended must hold integer item indices (column indices of the "
+                f"item catalogue, -1 for an empty slot); got dtype {rec.dtype}. "
+                "For the item ids that recommend returns, pass item_ids="
+                "model.item_ids_ (the id of each index) and scores= (the scores "
+                "recommend returned with them)"
+            )
+        rec = _number_ids(rec, empty, n_items)
+    elif empty is not None:
+        rec = np.where(empty, -1, rec)
     rec = rec.astype(np.intp, copy=False)
     if rec.min() < -1:
         raise ValueError(
@@ -100,7 +148,8 @@ def _check_recommended(recommended, n_items=None, *, name="n_items"):
     if n_items is not None and rec.max() >= n_items:
         raise ValueError(
             f"recommended holds item index {rec.max()}, out of range for "
-            f"{name}={n_items} (indices are 0..{n_items - 1})"
+            f"{name}={n_items} (indices are 0..{n_items - 1}); for "
+            "the item ids that recommend returns, pass item_ids=model.item_ids_"
         )
     ordered = np.sort(rec, axis=1)
     repeated = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
@@ -114,6 +163,80 @@ def _check_recommended(recommended, n_items=None, *, name="n_items"):
     if not valid.any():
         raise ValueError("recommended holds no item: every entry is -1 (empty)")
     return rec, valid
+
+
+def _empty_slots(scores, shape):
+    """Where ``scores`` (as returned by ``recommend``) is ``-inf``, or None."""
+    if scores is None:
+        return None
+    scores = np.asarray(scores)
+    if scores.shape != shape or scores.dtype.kind not in "iuf":
+        raise ValueError(
+            f"scores must be the numeric scores returned with the lists, of the "
+            f"same shape {shape}; got shape {scores.shape}, dtype {scores.dtype}"
+        )
+    return scores == -np.inf
+
+
+def _sorted_ids(ids, name):
+    """``(sorted ids, order)`` of a 1-D array of distinct ids."""
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    if len(ids) > 1 and (ids[1:] == ids[:-1]).any():
+        raise ValueError(
+            f"{name} holds duplicates, e.g. "
+            f"{ids[1:][ids[1:] == ids[:-1]][:1].tolist()[0]!r}"
+        )
+    return ids, order
+
+
+def _look_up_ids(rec, empty, item_ids, n_items, name):
+    """Indices of the raw ids ``rec`` in ``item_ids``; -1 for empty slots."""
+    ids = np.asarray(item_ids)
+    if ids.ndim != 1 or len(ids) == 0:
+        raise ValueError(
+            f"item_ids must be a non-empty 1-D array of item ids; got shape {ids.shape}"
+        )
+    if n_items is not None and len(ids) != n_items:
+        raise ValueError(
+            f"item_ids has {len(ids)} ids but {name}={n_items}: it "
+            "must give the id of each position of the per-item values"
+        )
+    vocabulary, order = _sorted_ids(ids, "item_ids")
+    flat = rec.ravel()
+    position = encode_ids(flat, vocabulary)
+    missing = position == UNKNOWN
+    if empty is not None:
+        missing &= ~empty.ravel()
+    if missing.any():
+        raise ValueError(
+            f"{int(missing.sum())} recommended id(s) are not in item_ids, e.g. "
+            f"{flat[missing][:1].tolist()[0]!r}"
+        )
+    index = np.where(position == UNKNOWN, -1, order[np.maximum(position, 0)])
+    if empty is not None:
+        index[empty.ravel()] = -1
+    return index.reshape(rec.shape)
+
+
+def _number_ids(rec, empty, n_items):
+    """Raw ids numbered ``0..n_distinct-1`` (-1 for empty slots)."""
+    flat = rec.ravel()
+    filled = np.ones(flat.shape, bool) if empty is None else ~empty.ravel()
+    index = np.full(flat.shape, -1, dtype=np.intp)
+    try:
+        distinct, code = np.unique(flat[filled], return_inverse=True)
+    except TypeError:  # ids of several types (object arrays)
+        codes = {}
+        code = [codes.setdefault(value, len(codes)) for value in flat[filled].tolist()]
+        distinct = codes
+    index[filled] = np.ravel(code)
+    if n_items is not None and len(distinct) > n_items:
+        raise ValueError(
+            f"recommended holds {len(distinct)} distinct item ids, more than "
+            f"n_items={n_items}"
+        )
+    return index.reshape(rec.shape)
 
 
 def _check_item_values(values, name):
@@ -147,7 +270,7 @@ def _mean_of_list_means(values, valid):
 # --------------------------------------------------------------------------- #
 # Public metrics
 # --------------------------------------------------------------------------- #
-def catalog_coverage(recommended, n_items):
+def catalog_coverage(recommended, n_items=None, *, item_ids=None, scores=None):
     """Share of the catalogue recommended to at least one user.
 
     .. math::
@@ -160,11 +283,19 @@ def catalog_coverage(recommended, n_items):
 
     Parameters
     ----------
-    recommended : array-like of int of shape (n_users, k)
-        Recommended item indices (``0..n_items-1``), one row per user; ``-1``
-        marks an empty slot.
-    n_items : int
-        Size of the catalogue (e.g. ``len(model.item_ids_)``).
+    recommended : array-like of shape (n_users, k)
+        Recommended items, one row per user: indices ``0..n_items-1`` (``-1``
+        marks an empty slot), or item ids as ``recommend`` returns them (with
+        ``item_ids``, which string ids do not need).
+    n_items : int, default=None
+        Size of the catalogue (e.g. ``len(model.item_ids_)``); None:
+        ``len(item_ids)``. With ``item_ids``, at least ``len(item_ids)``.
+    item_ids : array-like of shape (n_items,), default=None
+        The id of each item index (e.g. ``model.item_ids_``): ``recommended``
+        then holds raw item ids, as returned by ``recommend``.
+    scores : array-like of shape (n_users, k), default=None
+        The scores returned with the lists by ``recommend``: slots of score
+        ``-inf`` (excluded items padding a short list) are empty.
 
     Returns
     -------
@@ -188,20 +319,40 @@ def catalog_coverage(recommended, n_items):
     >>> from sklearn_attnrec.metrics import catalog_coverage
     >>> catalog_coverage([[0, 1], [1, 2], [0, 2]], n_items=5)
     0.6
+    >>> catalog_coverage([["heat", "alien"], ["alien", "up"]], n_items=5)
+    0.6
     """
+    if n_items is None and item_ids is not None:
+        n_items = len(np.asarray(item_ids))
     if (
         isinstance(n_items, bool)
         or not isinstance(n_items, numbers.Integral)
         or n_items < 1
     ):
-        raise ValueError(f"n_items must be a positive integer; got {n_items!r}")
-    rec, valid = _check_recommended(recommended, int(n_items))
+        raise ValueError(
+            f"n_items must be a positive integer (or None with item_ids); got "
+            f"{n_items!r}"
+        )
+    n_known = None if item_ids is None else len(np.asarray(item_ids))
+    if n_known is not None and n_known > n_items:
+        raise ValueError(
+            f"item_ids has {n_known} ids, more than the n_items={n_items} items "
+            "of the catalogue"
+        )
+    rec, valid = _check_recommended(
+        recommended,
+        int(n_items) if n_known is None else n_known,
+        name="n_items" if n_known is None else "len(item_ids)",
+        item_ids=item_ids,
+        scores=scores,
+        raw_ids=True,
+    )
     shown = np.zeros(int(n_items), dtype=bool)
     shown[rec[valid]] = True
     return float(np.count_nonzero(shown) / n_items)
 
 
-def novelty(recommended, item_popularity):
+def novelty(recommended, item_popularity, *, item_ids=None, scores=None):
     """Mean self-information of the recommended items.
 
     An item that a share :math:`p_i` of the users interacted with carries
@@ -218,12 +369,19 @@ def novelty(recommended, item_popularity):
 
     Parameters
     ----------
-    recommended : array-like of int of shape (n_users, k)
+    recommended : array-like of shape (n_users, k)
         Recommended item indices, one row per user; ``-1`` marks an empty slot.
-        Users with an empty list are skipped.
+        Or raw item ids with ``item_ids``. Users with an empty list are
+        skipped.
     item_popularity : array-like of shape (n_items,)
         :math:`p_i`, the share of (training) users who interacted with each
         item, in ``[0, 1]``.
+    item_ids : array-like of shape (n_items,), default=None
+        The id of each item index (e.g. ``model.item_ids_``): ``recommended``
+        then holds raw item ids, as returned by ``recommend``.
+    scores : array-like of shape (n_users, k), default=None
+        The scores returned with the lists by ``recommend``: slots of score
+        ``-inf`` (excluded items padding a short list) are empty.
 
     Returns
     -------
@@ -265,7 +423,11 @@ def novelty(recommended, item_popularity):
             f"{popularity[popularity > 1][0]}"
         )
     rec, valid = _check_recommended(
-        recommended, len(popularity), name="len(item_popularity)"
+        recommended,
+        len(popularity),
+        name="len(item_popularity)",
+        item_ids=item_ids,
+        scores=scores,
     )
     p = popularity[np.where(valid, rec, 0)]
     zero = valid & (p == 0)
@@ -280,7 +442,9 @@ def novelty(recommended, item_popularity):
     return abs(_mean_of_list_means(bits, valid))  # abs: no -0.0
 
 
-def average_recommendation_popularity(recommended, item_popularity):
+def average_recommendation_popularity(
+    recommended, item_popularity, *, item_ids=None, scores=None
+):
     """Mean popularity of the recommended items (ARP).
 
     .. math::
@@ -296,11 +460,18 @@ def average_recommendation_popularity(recommended, item_popularity):
 
     Parameters
     ----------
-    recommended : array-like of int of shape (n_users, k)
+    recommended : array-like of shape (n_users, k)
         Recommended item indices, one row per user; ``-1`` marks an empty slot.
-        Users with an empty list are skipped.
+        Or raw item ids with ``item_ids``. Users with an empty list are
+        skipped.
     item_popularity : array-like of shape (n_items,)
         Non-negative popularity of each item (counts or shares).
+    item_ids : array-like of shape (n_items,), default=None
+        The id of each item index (e.g. ``model.item_ids_``): ``recommended``
+        then holds raw item ids, as returned by ``recommend``.
+    scores : array-like of shape (n_users, k), default=None
+        The scores returned with the lists by ``recommend``: slots of score
+        ``-inf`` (excluded items padding a short list) are empty.
 
     Returns
     -------
@@ -325,12 +496,16 @@ def average_recommendation_popularity(recommended, item_popularity):
     """
     popularity = _check_item_values(item_popularity, "item_popularity")
     rec, valid = _check_recommended(
-        recommended, len(popularity), name="len(item_popularity)"
+        recommended,
+        len(popularity),
+        name="len(item_popularity)",
+        item_ids=item_ids,
+        scores=scores,
     )
     return _mean_of_list_means(popularity[np.where(valid, rec, 0)], valid)
 
 
-def intra_list_diversity(recommended, item_vectors):
+def intra_list_diversity(recommended, item_vectors, *, item_ids=None, scores=None):
     """Mean pairwise cosine distance between the items of each list (ILD).
 
     .. math::
@@ -345,13 +520,20 @@ def intra_list_diversity(recommended, item_vectors):
 
     Parameters
     ----------
-    recommended : array-like of int of shape (n_users, k)
+    recommended : array-like of shape (n_users, k)
         Recommended item indices, one row per user; ``-1`` marks an empty slot.
-        Users with fewer than 2 items are skipped.
+        Or raw item ids with ``item_ids``. Users with fewer than 2 items are
+        skipped.
     item_vectors : {array-like, sparse matrix} of shape (n_items, n_features)
         One vector per item: item features (genres, tf-idf, ...) or a model's
         item factors (e.g. ``MatrixFactorization.item_factors_``). A zero
         vector has cosine 0 with every item (distance 1).
+    item_ids : array-like of shape (n_items,), default=None
+        The id of each item index (e.g. ``model.item_ids_``): ``recommended``
+        then holds raw item ids, as returned by ``recommend``.
+    scores : array-like of shape (n_users, k), default=None
+        The scores returned with the lists by ``recommend``: slots of score
+        ``-inf`` (excluded items padding a short list) are empty.
 
     Returns
     -------
@@ -390,7 +572,13 @@ def intra_list_diversity(recommended, item_vectors):
         input_name="item_vectors",
     )
     n_items, n_features = vectors.shape
-    rec, valid = _check_recommended(recommended, n_items, name="item_vectors.shape[0]")
+    rec, valid = _check_recommended(
+        recommended,
+        n_items,
+        name="item_vectors.shape[0]",
+        item_ids=item_ids,
+        scores=scores,
+    )
     lengths = valid.sum(axis=1)
     users = np.flatnonzero(lengths >= 2)
     if len(users) == 0:
@@ -423,9 +611,11 @@ def intra_list_diversity(recommended, item_vectors):
     return float(np.mean(np.clip(1.0 - mean_cos, 0.0, 2.0)))
 
 
-def _list_pairs_prepare(recommended):
+def _list_pairs_prepare(recommended, item_ids, scores):
     """Non-empty lists, their indicator matrix and lengths."""
-    rec, valid = _check_recommended(recommended)
+    rec, valid = _check_recommended(
+        recommended, item_ids=item_ids, scores=scores, raw_ids=True
+    )
     lengths = valid.sum(axis=1)
     keep = lengths > 0
     rec, valid, lengths = rec[keep], valid[keep], lengths[keep]
@@ -437,7 +627,7 @@ def _list_pairs_prepare(recommended):
     return rec, valid, lengths
 
 
-def mean_list_overlap(recommended):
+def mean_list_overlap(recommended, *, item_ids=None, scores=None):
     """Mean overlap between the lists of two different users.
 
     The overlap of two lists is the cosine similarity of their binary item
@@ -461,9 +651,16 @@ def mean_list_overlap(recommended):
 
     Parameters
     ----------
-    recommended : array-like of int of shape (n_users, k)
-        Recommended item indices, one row per user; ``-1`` marks an empty slot.
-        Users with an empty list are skipped.
+    recommended : array-like of shape (n_users, k)
+        Recommended item indices or ids, one row per user; ``-1`` marks an
+        empty slot of indices. Users with an empty list are skipped.
+    item_ids : array-like of shape (n_catalog,), default=None
+        Item ids (e.g. ``model.item_ids_``): ``recommended`` then holds raw
+        item ids, each of which must be in ``item_ids``. Not needed for string
+        ids.
+    scores : array-like of shape (n_users, k), default=None
+        The scores returned with the lists by ``recommend``: slots of score
+        ``-inf`` (excluded items padding a short list) are empty.
 
     Returns
     -------
@@ -493,7 +690,7 @@ def mean_list_overlap(recommended):
     >>> round(mean_list_overlap([[0, 1], [1, 2], [2, 3]]), 4)
     0.3333
     """
-    rec, valid, lengths = _list_pairs_prepare(recommended)
+    rec, valid, lengths = _list_pairs_prepare(recommended, item_ids, scores)
     n = len(rec)
     weights = np.broadcast_to(1.0 / np.sqrt(lengths)[:, None], rec.shape)
     column_sums = np.bincount(rec[valid], weights=weights[valid])
@@ -501,7 +698,9 @@ def mean_list_overlap(recommended):
     return float(np.clip(total / (n * (n - 1)), 0.0, 1.0))
 
 
-def near_duplicate_list_share(recommended, threshold=0.9):
+def near_duplicate_list_share(
+    recommended, threshold=0.9, *, item_ids=None, scores=None
+):
     """Share of users whose list nearly equals another user's list.
 
     A user's list is a near duplicate when its overlap
@@ -514,11 +713,18 @@ def near_duplicate_list_share(recommended, threshold=0.9):
 
     Parameters
     ----------
-    recommended : array-like of int of shape (n_users, k)
-        Recommended item indices, one row per user; ``-1`` marks an empty slot.
-        Users with an empty list are skipped.
+    recommended : array-like of shape (n_users, k)
+        Recommended item indices or ids, one row per user; ``-1`` marks an
+        empty slot of indices. Users with an empty list are skipped.
     threshold : float, default=0.9
         Minimum overlap, in ``(0, 1]``; ``1`` counts only identical lists.
+    item_ids : array-like of shape (n_catalog,), default=None
+        Item ids (e.g. ``model.item_ids_``): ``recommended`` then holds raw
+        item ids, each of which must be in ``item_ids``. Not needed for string
+        ids.
+    scores : array-like of shape (n_users, k), default=None
+        The scores returned with the lists by ``recommend``: slots of score
+        ``-inf`` (excluded items padding a short list) are empty.
 
     Returns
     -------
@@ -559,7 +765,7 @@ def near_duplicate_list_share(recommended, threshold=0.9):
         or not 0 < threshold <= 1
     ):
         raise ValueError(f"threshold must be a number in (0, 1]; got {threshold!r}")
-    rec, valid, lengths = _list_pairs_prepare(recommended)
+    rec, valid, lengths = _list_pairs_prepare(recommended, item_ids, scores)
     # Group identical lists (as sets): sort each row, -1 padding first.
     distinct, group, counts = np.unique(
         np.sort(rec, axis=1), axis=0, return_inverse=True, return_counts=True
@@ -757,12 +963,7 @@ def _check_item_features(item_features, item_ids):
             f"item_ids must be 1-D with one id per row of item_features "
             f"({features.shape[0]}); got shape {ids.shape}"
         )
-    order = np.argsort(ids, kind="stable")
-    ids = ids[order]
-    if len(ids) > 1 and (ids[1:] == ids[:-1]).any():
-        raise ValueError(
-            f"item_ids holds duplicates, e.g. {ids[1:][ids[1:] == ids[:-1]][0]!r}"
-        )
+    ids, order = _sorted_ids(ids, "item_ids")
     return features[order], ids
 
 
