@@ -593,3 +593,16 @@ def test_time_splitters_in_grid_search_with_a_ranking_scorer(cv):
         search.fit(df)
         assert search.n_splits_ == cv.get_n_splits()
         assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_missing_times_in_a_dataframe_are_named():
+    df = pd.DataFrame(
+        {
+            "user": [1, 1, 2, 2],
+            "item": [1, 2, 1, 2],
+            "when": pd.to_datetime(["2024-01-01", None, "2024-01-03", "2024-01-04"]),
+        }
+    )
+    for cv in (LeaveLastOut(time_column="when"), TemporalSplit(time_column="when")):
+        with pytest.raises(ValueError, match="column 'when' holds 1 missing times"):
+            list(cv.split(df))
