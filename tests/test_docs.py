@@ -1,4 +1,5 @@
-"""The documentation builds (warnings are errors) and every example runs.
+"""The documentation builds (warnings are errors) and every example runs, on
+the shared data and with the data hidden (a fresh clone without ../shared).
 
 Both need the ``docs`` dependencies (sphinx, numpydoc, sphinx-gallery, the theme,
 matplotlib), which the ``test`` extra installs; they skip where those are absent.
@@ -19,17 +20,38 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*/plot_*.py"))
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs(script, monkeypatch):
+def _reads_data(script):
+    """Whether an example loads a data set (and falls back without it)."""
+    return "fetch_" in script.read_text()
+
+
+# Each example runs on the shared data and with the data hidden (a data home
+# that is empty), as on a fresh clone without ../shared: both code paths of
+# an example that falls back to generated data. An example that reads no data
+# runs once.
+EXAMPLE_RUNS = [
+    pytest.param(script, data, id=f"{script.name}-{data}")
+    for script in EXAMPLES
+    for data in (["data", "no data"] if _reads_data(script) else ["no data"])
+]
+
+
+@pytest.mark.parametrize("script, data", EXAMPLE_RUNS)
+def test_example_runs(script, data, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    # MovieLens where the shared data is; the examples fall back to generated data.
-    if (SHARED_DATA / "ml-100k" / "u.data").is_file():
+    if data == "data":
+        if not (SHARED_DATA / "ml-100k" / "u.data").is_file():
+            pytest.skip(f"shared data not found at {SHARED_DATA}")
         monkeypatch.setenv("SKLEARN_ATTNREC_DATA", str(SHARED_DATA))
+    else:
+        # Neither the shared folder nor ~/sklearn_attnrec_data: the examples
+        # read with download_if_missing=False and fall back to generated data.
+        monkeypatch.setenv("SKLEARN_ATTNREC_DATA", str(tmp_path / "empty"))
     monkeypatch.chdir(script.parent)
     # Tiny torch models on a 2-core CI machine run several times faster with one
     # thread than with a contended pool (the examples keep torch's default).

@@ -78,13 +78,15 @@ for name, scores in results.items():
 # ---------------------------
 # ``attention_weights`` gives, for each layer and head, how much the last
 # position (the one that scores the next movie) attends to each movie of the
-# history. Here: the last ten movies of one user, in the last layer.
+# history. Here: the last ten movies of one user (fewer if the history is
+# shorter), in the last layer. The weights are right-aligned like the history.
 user = X_test[0, 0]
 history = X_train[X_train[:, 0] == user]
 history = history[np.argsort(history[:, 2], kind="stable"), 1]
-weights = sasrec.attention_weights([history])[0, -1, 0, -10:]  # (10,)
+shown = min(10, len(history), sasrec.block_size)
+weights = sasrec.attention_weights([history])[0, -1, 0, -shown:]  # (shown,)
 weights = weights / weights.sum()
-names = [titles.get(item, str(item))[:28] for item in history[-10:]]
+names = [titles.get(item, str(item))[:28] for item in history[-shown:]]
 items, _ = sasrec.recommend([user], n=3)
 print("next-movie picks:", [titles.get(i, i) for i in items[0]])
 
@@ -100,7 +102,7 @@ plot_attention(
     annotate=True,
     vmin=0.0,
     vmax=float(weights.max()),
-    title=f"User {user}: attention on the last 10 movies (share)",
+    title=f"User {user}: attention on the last {shown} items (share)",
 )
 fig.tight_layout()
 plt.show()
